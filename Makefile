@@ -1,0 +1,63 @@
+# Two commands: `make run` (the product with demo data) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+PACKAGES := signage content sms players
+RUN_APT := $(shell [ "$$(id -u)" = 0 ] && echo "" || echo sudo)
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run test venv venv-dev translations system-run system-test migrate demo lint bench clean
+
+run: venv system-run translations migrate demo
+	$(BIN)/flask serve --bind $(BIND)
+
+test: venv-dev system-test translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest -p no:cacheprovider -q
+	TEST_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider -q -m "not pg_skip"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/activate requirements.txt
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+# Debian packages: fonts for slide rendering; Chromium, PostgreSQL and zbar for the tests.
+system-run:
+	@need=""; for p in fonts-dejavu-core fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
+
+system-test: system-run
+	@need=""; for p in chromium postgresql libzbar0; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
+
+translations: venv
+	@for pkg in $(PACKAGES); do \
+	  if ls $$pkg/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	    $(BIN)/pybabel compile --statistics -d $$pkg/translations; fi; done
+
+migrate: venv
+	$(BIN)/flask db upgrade heads
+
+demo: migrate
+	$(BIN)/flask demo load
+
+lint: venv-dev
+	$(BIN)/ruff check .
+
+bench: venv-dev
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

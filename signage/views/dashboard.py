@@ -1,0 +1,25 @@
+"""Landing page after sign-in: what is in the user's region at a glance."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from signage.extensions import db
+from signage.models import Screen
+from signage.scoping import scoped_select
+
+bp = Blueprint("dashboard", __name__)
+
+#: Other packages add widgets: callables returning (title, html-safe markup) for the dashboard.
+WIDGETS_KEY = "signage_dashboard_widgets"
+
+
+@bp.route("/")
+@login_required
+def index():
+    active = scoped_select(Screen).where(Screen.retired_at.is_(None)).subquery()
+    by_kind = db.session.execute(select(active.c.kind, func.count()).group_by(active.c.kind)).all()
+    widgets = [w() for w in current_app.extensions.get(WIDGETS_KEY, [])]
+    return render_template("dashboard.html", by_kind=dict(by_kind), widgets=widgets)
