@@ -1,7 +1,17 @@
-"""The `players` package; `init_app` wires its blueprints, CLI commands and navigation into the app."""
+"""The browser player (HTML/JS/CSS, service worker) and the player API blueprint."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing registered yet."""
+    """Register the player API (`players.api`) and the player page (`players.page`) when present."""
+    import importlib
+
+    for name in ("players.api", "players.page"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.init_app(app)

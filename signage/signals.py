@@ -11,3 +11,7 @@ _signals = Namespace()
 screens_changed = _signals.signal("screens-changed")
 #: sender: the app; kwargs: group_id (int), screen_ids (list[int]) — group membership or rule changed.
 screen_group_changed = _signals.signal("screen-group-changed")
+
+#: sender: the app; kwargs: item_type ("slide" | "media" | "ticker"), item_id (int) — what screens show for
+#: this item changed (approved, new on-air version, replaced media, deleted, re-rendered).
+content_changed = _signals.signal("content-changed")
