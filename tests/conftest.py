@@ -89,7 +89,9 @@ def app(service_env):
 
     from signage import create_app
 
-    app = create_app({"TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {"TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    )
     with app.app_context():
         upgrade(revision="heads")
     return app
