@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,10 +53,13 @@ def redis_url(services_dir):
 @pytest.fixture(scope="session")
 def database_url(request, services_dir):
     if request.config.getoption("--postgres") or os.environ.get("TEST_POSTGRES") == "1":
-        server = PostgresServer(services_dir / "pg")
+        # pytest's tmp dirs are private to root; the postgres OS user needs its own directory.
+        base = Path(tempfile.mkdtemp(prefix="signage-pg-"))
+        server = PostgresServer(base)
         url = server.start()
         yield url
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
     else:
         yield f"sqlite:///{services_dir / 'signage-test.db'}"
 
