@@ -39,7 +39,8 @@ def load_config(overrides: dict | None = None) -> dict:
     secret = env.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'signage.db'}"
     translation_dirs = ";".join(
-        str(PROJECT_ROOT / pkg / "translations") for pkg in ("signage", "content", "sms", "players")
+        str(PROJECT_ROOT / pkg / "translations")
+        for pkg in ("signage", "signage/scheduling", "content", "sms", "players")
     )
     config = {
         "SIGNAGE_ENV": "production" if production else "development",
