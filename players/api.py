@@ -1,0 +1,60 @@
+"""The player API (`/api/player/v1/...`): pairing, manifest, heartbeat, proof of play. CSRF-exempt JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+
+from players import heartbeat as heartbeats
+from players import pairing
+from players import plays as play_records
+from players.auth import player_required
+from signage.extensions import csrf, limiter
+from signage.timeutil import utcnow
+
+bp = Blueprint("player_api", __name__, url_prefix="/api/player/v1")
+
+
+def _pair_limit() -> str:
+    return current_app.config.get("PLAYER_PAIR_RATE_LIMIT", "20 per minute")
+
+
+@bp.post("/pair")
+@limiter.limit(_pair_limit)
+def pair_start():
+    body = request.get_json(silent=True) or {}
+    p = pairing.start_pairing(body.get("device") or {}, request.remote_addr or "")
+    return jsonify(
+        pairing_id=p.id, code=p.code, expires_at=p.expires_at.isoformat(), poll_after_s=3
+    ), 201
+
+
+@bp.get("/pair/<pairing_id>")
+def pair_status(pairing_id: str):
+    status, body = pairing.poll(pairing_id)
+    return jsonify(body), status
+
+
+@bp.post("/heartbeat")
+@player_required
+def heartbeat():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="expected a JSON object"), 400
+    now_ms = int(utcnow().timestamp() * 1000)
+    heartbeats.record(g.screen_id, body, now_ms, request.remote_addr or "")
+    return jsonify(ok=True, server_time_ms=now_ms)
+
+
+@bp.post("/plays")
+@player_required
+def plays():
+    body = request.get_json(silent=True)
+    batch = body.get("plays") if isinstance(body, dict) else None
+    if not isinstance(batch, list):
+        return jsonify(error="expected {\"plays\": [...]}"), 400
+    return jsonify(play_records.record(g.screen_id, batch))
+
+
+def init_app(app: Flask) -> None:
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,104 @@
+"""Heartbeats: every beat goes to Redis; the database row is written at most every few minutes per screen,
+or at once when the player's state changes (app version, screen size, errors, back from offline)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from players.models import ScreenStatus
+from signage.extensions import db
+from signage.models import Screen
+from signage.redis_client import get_redis
+
+GRACE_S = 15
+OFFLINE_FACTOR = 1.1
+
+
+def _key(kind: str, screen_id: int) -> str:
+    return f"player:{kind}:{screen_id}"
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def normalise(body: dict, now_ms: int, remote_addr: str) -> dict:
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    playing = body.get("playing") if isinstance(body.get("playing"), dict) else {}
+    return {
+        "last_seen_ms": now_ms,
+        "playing": json.loads(json.dumps(playing)[:4000]) if len(json.dumps(playing)) <= 4000 else {},
+        "app_version": str(body.get("app_version") or "")[:64],
+        "screen_w": _int(body.get("screen_w")),
+        "screen_h": _int(body.get("screen_h")),
+        "free_storage": _int(body.get("free_storage")),
+        "errors": [str(e)[:500] for e in errors[:20]],
+        "sent_at": str(body.get("sent_at") or "")[:40],
+        "remote_addr": remote_addr[:64],
+    }
+
+
+def _state_signature(beat: dict) -> str:
+    state = [beat["app_version"], beat["screen_w"], beat["screen_h"], beat["errors"]]
+    return hashlib.sha1(json.dumps(state).encode()).hexdigest()
+
+
+def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bool:
+    """Store a heartbeat; True when it was also written to the database."""
+    beat = normalise(body, now_ms, remote_addr)
+    interval = int(current_app.config.get("PLAYER_HEARTBEAT_DB_INTERVAL_S", 300))
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.getset(_key("hb", screen_id), json.dumps(beat))
+    pipe.getset(_key("hbsig", screen_id), _state_signature(beat))
+    pipe.set(_key("hbdb", screen_id), 1, nx=True, ex=interval)
+    previous, old_sig, due = pipe.execute()
+    came_back = previous is None or not is_online(json.loads(previous)["last_seen_ms"], now_ms, _poll(screen_id))
+    if not (due or came_back or old_sig is None or old_sig.decode() != _state_signature(beat)):
+        return False
+    _write_db(screen_id, beat)
+    return True
+
+
+def _poll(screen_id: int) -> int:
+    return db.session.scalar(select(Screen.poll_interval).where(Screen.id == screen_id)) or 30
+
+
+def _write_db(screen_id: int, beat: dict) -> None:
+    row = db.session.get(ScreenStatus, screen_id) or ScreenStatus(screen_id=screen_id)
+    row.last_seen_at = datetime.fromtimestamp(beat["last_seen_ms"] / 1000, UTC)
+    for field in ("playing", "app_version", "screen_w", "screen_h", "free_storage", "errors", "remote_addr"):
+        setattr(row, field, beat[field])
+    db.session.add(row)
+    db.session.commit()
+
+
+def is_online(last_seen_ms: int | None, now_ms: int, poll_interval_s: int) -> bool:
+    """Online while the last contact is younger than 1.1 × the poll interval plus a grace period."""
+    if last_seen_ms is None:
+        return False
+    return now_ms - last_seen_ms <= (OFFLINE_FACTOR * poll_interval_s + GRACE_S) * 1000
+
+
+def latest(screen_ids: list[int]) -> dict[int, dict]:
+    """Last heartbeat per screen: Redis first, the database row when Redis lost it."""
+    if not screen_ids:
+        return {}
+    raw = get_redis().mget([_key("hb", sid) for sid in screen_ids])
+    found = {sid: json.loads(v) for sid, v in zip(screen_ids, raw, strict=True) if v is not None}
+    missing = [sid for sid in screen_ids if sid not in found]
+    if missing:
+        for row in db.session.scalars(select(ScreenStatus).where(ScreenStatus.screen_id.in_(missing))):
+            found[row.screen_id] = {
+                "last_seen_ms": int(row.last_seen_at.timestamp() * 1000), "playing": row.playing,
+                "app_version": row.app_version, "screen_w": row.screen_w, "screen_h": row.screen_h,
+                "free_storage": row.free_storage, "errors": row.errors, "remote_addr": row.remote_addr,
+            }
+    return found
