@@ -14,6 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from signage.config import instance_path, load_config
@@ -128,6 +129,15 @@ def _register_error_handlers(app: Flask) -> None:
     def redis_down(exc):
         app.logger.error("Redis unreachable at %s: %s", app.config["REDIS_URL"], exc)
         message = _l("The job queue (Redis) is unreachable. Your data is safe; try again in a moment.")
+        if request.path.startswith("/api/"):
+            return {"error": str(message)}, 503
+        return render_template("error.html", code=503, message=message), 503
+
+    @app.errorhandler(SQLAlchemyOperationalError)
+    def database_down(exc):
+        app.logger.error("Database error: %s", exc)
+        db.session.rollback()
+        message = _l("The database is unreachable or busy. Nothing was saved; try again in a moment.")
         if request.path.startswith("/api/"):
             return {"error": str(message)}, 503
         return render_template("error.html", code=503, message=message), 503

@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from signage.config import default_redis_url, instance_path
 from signage.demo import DEMO_PASSWORD, DEMO_USERS
 from signage.embedded_redis import start_redis
+from signage.redis_client import redis_from_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +53,12 @@ def run(bind: str, rq_workers: int = 1) -> int:
             socket_path = instance / "redis.sock"
             procs.append(("redis", start_redis(socket_path)))
             env["REDIS_URL"] = default_redis_url(instance)
+        else:
+            try:
+                redis_from_url(env["REDIS_URL"]).ping()
+            except RedisError as exc:
+                print(f"Redis at REDIS_URL={env['REDIS_URL']} is unreachable: {exc}", file=sys.stderr)
+                return 2
         bin_dir = Path(sys.executable).parent
         procs.append((
             "gunicorn",

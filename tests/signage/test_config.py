@@ -42,3 +42,27 @@ def test_unreachable_redis_gives_a_clear_503(app, monkeypatch):
     response = broken.test_client().get("/_test/redis")
     assert response.status_code == 503
     assert "Redis" in response.get_data(as_text=True)
+
+
+def test_serve_refuses_an_unreachable_redis_with_a_clear_message(service_env):
+    import subprocess
+
+    from tests.servers import BIN, PROJECT_ROOT
+
+    env = dict(service_env, REDIS_URL="redis://127.0.0.1:1/0")
+    result = subprocess.run([str(BIN / "flask"), "serve", "--bind", "127.0.0.1:0"], env=env, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Redis at REDIS_URL=redis://127.0.0.1:1/0 is unreachable" in result.stderr
+
+
+def test_malformed_database_url_stops_the_server_with_one_clear_line(service_env):
+    import subprocess
+
+    from tests.servers import BIN, PROJECT_ROOT
+
+    env = dict(service_env, DATABASE_URL="postgres ql://oops")
+    result = subprocess.run([str(BIN / "python"), "-c", "import wsgi"], env=env, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Configuration error: DATABASE_URL is malformed")
