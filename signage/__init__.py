@@ -92,15 +92,18 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_core(app: Flask) -> None:
     from signage import cli
-    from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens
+    from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens, users
 
-    for bp in (auth.bp, dashboard.bp, regions_views.bp, screens.bp, groups.bp, approvals.bp, audit_views.bp):
+    for bp in (
+        auth.bp, dashboard.bp, regions_views.bp, screens.bp, groups.bp, approvals.bp, users.bp, audit_views.bp
+    ):
         app.register_blueprint(bp)
     add_nav(app, "dashboard.index", _l("Dashboard"))
     add_nav(app, "screens.index", _l("Screens"))
     add_nav(app, "groups.index", _l("Screen groups"))
     add_nav(app, "regions.index", _l("Regions"))
     add_nav(app, "approvals.index", _l("Approvals"), roles=("approver",))
+    add_nav(app, "users.index", _l("Accounts"), roles=("admin",))
     add_nav(app, "audit.index", _l("Audit log"), roles=("admin",))
     cli.init_app(app)
 

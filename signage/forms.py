@@ -40,6 +40,17 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in"))
 
 
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80), Regexp(r"^[A-Za-z0-9_.-]+$")])
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Role"), choices=[("operator", _l("Operator")), ("approver", _l("Approver")), ("admin", _l("Administrator"))]
+    )
+    region_id = SelectField(_l("Region"), coerce=int)
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
+    active = BooleanField(_l("Active"), default=True)
+
+
 class ScreenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     region_id = SelectField(_l("Region"), coerce=int, validators=[DataRequired()])
