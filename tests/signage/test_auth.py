@@ -72,3 +72,18 @@ def test_english_can_be_selected(client, demo):
     client.login("admin")
     client.post_form("/language/en", {"next": "/"}, token_from="/")
     assert "Screens" in client.get("/").get_data(as_text=True)
+
+
+def test_a_session_older_than_its_lifetime_must_sign_in_again(client, demo):
+    from datetime import timedelta
+
+    import time_machine
+
+    from signage.timeutil import utcnow
+
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        client.login("phanthiet")
+        assert client.get("/screens/").status_code == 200
+        clock.shift(timedelta(hours=8, minutes=1))
+        response = client.get("/screens/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
