@@ -16,7 +16,7 @@ run: venv system-run translations migrate demo
 test: venv-dev system-test translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest -p no:cacheprovider -q
-	TEST_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider -q -m "not pg_skip"
+	TEST_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider -q
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
