@@ -1,0 +1,81 @@
+"""RQ jobs of the content package. Plain ids in; each job is idempotent (a finished render is found by
+its key and never made twice) and runs inside the app context the worker pushes."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from PIL import Image, ImageOps
+
+from content import renderer, rendering, storage
+from content.api import notify_changed
+from content.models import Media, MediaKind, Slide
+from signage.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: int | None) -> str | None:
+    """Render the on-air version of a slide; announces the change when a new file was made."""
+    slide = db.session.get(Slide, slide_id)
+    if slide is None or not slide.on_air:
+        return None
+    spec = rendering.slide_spec(slide.id, slide.on_air, width, height, lang, screen_id)
+    key = rendering.spec_key(spec)
+    try:
+        if rendering.find_render(key) is not None:
+            return key
+        image_path = storage.path_for(spec["image"]["sha256"], spec["image"]["ext"]) if spec["image"] else None
+        result = renderer.render(spec, image_path)
+        rendering.save_render(key, renderer.to_jpeg(result.image), "jpg", "image/jpeg", width, height)
+    finally:
+        rendering.clear_pending(key)
+    notify_changed("slide", slide_id)
+    return key
+
+
+def fit_rendition(path, width: int, height: int) -> tuple[bytes, int, int]:
+    """A JPEG no larger than width × height: EXIF orientation applied, metadata (EXIF, GPS, ICC) dropped."""
+    with Image.open(path) as src:
+        if src.format == "JPEG":
+            src.draft("RGB", (width, height))
+        img = ImageOps.exif_transpose(src)
+        if img.mode in ("RGBA", "LA", "P"):
+            img = img.convert("RGBA")
+            flat = Image.new("RGB", img.size, (0, 0, 0))
+            flat.paste(img, mask=img.getchannel("A"))
+            img = flat
+        else:
+            img = img.convert("RGB")
+        img.thumbnail((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        buffer = io.BytesIO()
+        img.save(buffer, "JPEG", quality=85)
+        return buffer.getvalue(), img.width, img.height
+
+
+def make_rendition(media_id: int, width: int, height: int) -> str | None:
+    media = db.session.get(Media, media_id)
+    if media is None or media.kind != MediaKind.IMAGE.value:
+        return None
+    key = rendering.rendition_key(media.sha256, width, height)
+    try:
+        if rendering.find_render(key) is not None:
+            return key
+        data, w, h = fit_rendition(storage.path_for(media.sha256, media.ext), width, height)
+        rendering.save_render(key, data, "jpg", "image/jpeg", w, h)
+    finally:
+        rendering.clear_pending(key)
+    if (width, height) != rendering.THUMB_SIZE:
+        notify_changed("media", media_id)
+    return key
+
+
+def make_renditions(media_id: int) -> list[str]:
+    """Thumbnail plus one rendition per screen size in service."""
+    keys = []
+    for width, height in [rendering.THUMB_SIZE, *rendering.screen_sizes()]:
+        key = make_rendition(media_id, width, height)
+        if key:
+            keys.append(key)
+    return keys

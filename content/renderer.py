@@ -1,0 +1,275 @@
+"""The Pillow slide renderer: a spec (plain data) in, an image out. No database, no Flask.
+
+Text is wrapped and shrunk until it fits its box (words too long for a line are broken between
+characters, which is also how CJK text wraps), so it never overflows or clips. Fonts come from
+`content.fonts` per text, so Vietnamese diacritics, Cyrillic, Chinese and Korean each get a font that
+has their glyphs. Every drawn text's ink box is reported so tests can check it lies inside the canvas.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from content import fonts
+
+Box = tuple[int, int, int, int]
+
+THEMES = {
+    "title_body": {"bg": (11, 61, 110), "fg": (255, 255, 255), "accent": (255, 196, 0)},
+    "image_caption": {"bg": (16, 42, 67), "fg": (255, 255, 255), "accent": (255, 196, 0)},
+    "fullbleed_qr": {"bg": (0, 0, 0), "fg": (255, 255, 255), "accent": (255, 196, 0)},
+    "announcement": {"bg": (255, 248, 231), "fg": (25, 25, 25), "accent": (11, 61, 110), "head_fg": (255, 255, 255)},
+    "emergency": {"bg": (176, 0, 0), "fg": (255, 255, 255), "accent": (255, 230, 0)},
+}
+MIN_QR_MODULE_PX = 2
+
+
+@dataclass
+class Rendered:
+    image: Image.Image
+    text_boxes: list[tuple[str, Box]] = field(default_factory=list)
+    qr_box: Box | None = None
+
+
+@functools.lru_cache(maxsize=512)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def _line_height(font: ImageFont.FreeTypeFont) -> int:
+    ascent, descent = font.getmetrics()
+    return int((ascent + descent) * 1.12) + 1
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if font.getlength(candidate) <= width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = ""
+            # a word wider than the line (or CJK text without spaces): break between characters
+            for char in word:
+                if font.getlength(current + char) <= width or not current:
+                    current += char
+                else:
+                    lines.append(current)
+                    current = char
+        lines.append(current)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _fits(lines: list[str], font: ImageFont.FreeTypeFont, box: Box) -> bool:
+    width, height = box[2] - box[0], box[3] - box[1]
+    if len(lines) * _line_height(font) > height:
+        return False
+    return all(font.getbbox(line, anchor="la")[2] <= width for line in lines if line)
+
+
+def fit_text(text: str, box: Box, lang: str, *, bold: bool, max_px: int, min_px: int = 6):
+    """The largest font size (binary search) at which `text` wrapped into `box` fits entirely."""
+    path = fonts.font_for(text, lang, bold)
+    max_px = max(min_px, min(max_px, box[3] - box[1]))
+    lo, hi, best = min_px, max_px, None
+    while lo <= hi:
+        size = (lo + hi) // 2
+        font = _font(path, size)
+        lines = _wrap(text, font, box[2] - box[0])
+        if _fits(lines, font, box):
+            best, lo = (font, lines), size + 1
+        else:
+            hi = size - 1
+    if best is None:  # not even the minimum size fits: keep what fits, end with an ellipsis
+        font = _font(path, min_px)
+        lines = _wrap(text, font, box[2] - box[0])
+        keep = max(1, (box[3] - box[1]) // _line_height(font))
+        lines = lines[:keep]
+        while lines and font.getlength(lines[-1] + "…") > box[2] - box[0]:
+            lines[-1] = lines[-1][:-1]
+        lines[-1] = lines[-1] + "…"
+        best = (font, lines)
+    return best
+
+
+def draw_text(out: Rendered, name: str, text: str, box: Box, lang: str, colour, *, bold: bool, max_px: int,
+              align: str = "left", valign: str = "top") -> Box | None:
+    """Draw `text` fitted into `box`; returns (and records) the ink box actually drawn."""
+    text = (text or "").strip()
+    if not text or box[2] - box[0] < 8 or box[3] - box[1] < 8:
+        return None
+    font, lines = fit_text(text, box, lang, bold=bold, max_px=max_px)
+    draw = ImageDraw.Draw(out.image)
+    line_h = _line_height(font)
+    block_h = len(lines) * line_h
+    y = box[1] + {"top": 0, "middle": (box[3] - box[1] - block_h) // 2, "bottom": box[3] - box[1] - block_h}[valign]
+    ink: list[int] | None = None
+    for line in lines:
+        width = font.getlength(line)
+        x = box[0] + {"left": 0, "center": (box[2] - box[0] - width) / 2, "right": box[2] - box[0] - width}[align]
+        if line:
+            draw.text((x, y), line, font=font, fill=colour, anchor="la")
+            bbox = draw.textbbox((x, y), line, font=font, anchor="la")
+            ink = list(bbox) if ink is None else [min(ink[0], bbox[0]), min(ink[1], bbox[1]),
+                                                   max(ink[2], bbox[2]), max(ink[3], bbox[3])]
+        y += line_h
+    if ink is None:
+        return None
+    result = (int(ink[0]), int(ink[1]), int(round(ink[2])), int(round(ink[3])))
+    out.text_boxes.append((name, result))
+    return result
+
+
+def qr_image(url: str, side: int) -> Image.Image | None:
+    """A QR code with its quiet zone, exactly `side` px or smaller, in whole pixels per module."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()  # includes the border
+    modules = len(matrix)
+    scale = side // modules
+    if scale < MIN_QR_MODULE_PX:
+        return None
+    img = Image.new("L", (modules, modules), 255)
+    img.putdata([0 if cell else 255 for row in matrix for cell in row])
+    return img.resize((modules * scale, modules * scale), Image.Resampling.NEAREST).convert("RGB")
+
+
+def _paste_qr(out: Rendered, url: str | None, box: Box) -> Box | None:
+    if not url:
+        return None
+    side = min(box[2] - box[0], box[3] - box[1])
+    qr = qr_image(url, side)
+    if qr is None:
+        return None
+    x = box[2] - qr.width
+    y = box[3] - qr.height
+    out.image.paste(qr, (x, y))
+    out.qr_box = (x, y, x + qr.width, y + qr.height)
+    return out.qr_box
+
+
+def _cover(path: Path, size: tuple[int, int]) -> Image.Image:
+    with Image.open(path) as src:
+        if src.format == "JPEG":
+            src.draft("RGB", (size[0], size[1]))
+        img = ImageOps.exif_transpose(src)
+        img = img.convert("RGB")
+        return ImageOps.fit(img, size, method=Image.Resampling.BICUBIC, reducing_gap=2.0)
+
+
+def render(spec: dict, image_path: Path | None = None) -> Rendered:
+    """Render a slide spec (see content.rendering.slide_spec) at spec["width"] × spec["height"]."""
+    w, h = int(spec["width"]), int(spec["height"])
+    template = spec.get("template", "title_body")
+    theme = THEMES.get(template, THEMES["title_body"])
+    out = Rendered(Image.new("RGB", (w, h), theme["bg"]))
+    lang = spec.get("lang", "vi")
+    title, body, caption = spec.get("title", ""), spec.get("body", ""), spec.get("caption", "")
+    unit = min(w, h)
+    m = max(2, round(unit * 0.05))
+    portrait = h > w * 1.1
+
+    if h * 3 < w or unit < 120:  # running-text strip or tiny screen: one fitted line of text, no extras
+        draw_text(out, "title", title or body or caption, (m, m // 2, w - m, h - m // 2), lang, theme["fg"],
+                  bold=True, max_px=h, valign="middle")
+        return out
+
+    qr_side = round(unit * (0.26 if portrait else 0.3))
+    draw = ImageDraw.Draw(out.image)
+
+    if template == "image_caption":
+        if portrait:
+            img_box, panel = (0, 0, w, round(h * 0.55)), (m, round(h * 0.55) + m, w - m, h - m)
+        else:
+            img_box, panel = (0, 0, round(w * 0.6), h), (round(w * 0.6) + m, m, w - m, h - m)
+        if image_path:
+            out.image.paste(_cover(image_path, (img_box[2] - img_box[0], img_box[3] - img_box[1])), img_box[:2])
+        _text_panel(out, panel, title, caption or body, lang, theme, spec.get("qr"), qr_side, portrait)
+    elif template == "fullbleed_qr":
+        if image_path:
+            out.image.paste(_cover(image_path, (w, h)), (0, 0))
+        band_h = round(h * (0.2 if portrait else 0.26))
+        band = Image.new("RGBA", (w, band_h), (0, 0, 0, 170))
+        out.image.paste(band, (0, h - band_h), band)
+        badge = min(qr_side, band_h * 2) if spec.get("qr") else 0
+        if badge:
+            pad = max(4, m // 3)
+            qr_area = (w - m - badge, h - m - badge, w - m, h - m)
+            draw.rectangle((qr_area[0] - pad, qr_area[1] - pad, qr_area[2] + pad, qr_area[3] + pad), fill="white")
+            _paste_qr(out, spec["qr"], qr_area)
+        text_right = w - m - (badge + 2 * m if badge else 0)
+        inner = (m, h - band_h + m // 2, text_right, h - m // 2)
+        th = (inner[3] - inner[1]) * (0.6 if caption or body else 1)
+        draw_text(out, "title", title, (inner[0], inner[1], inner[2], round(inner[1] + th)), lang, theme["fg"],
+                  bold=True, max_px=round(unit * 0.09), valign="middle")
+        draw_text(out, "caption", caption or body, (inner[0], round(inner[1] + th), inner[2], inner[3]), lang,
+                  theme["fg"], bold=False, max_px=round(unit * 0.05))
+    elif template == "announcement":
+        head_h = round(h * (0.2 if portrait else 0.24))
+        draw.rectangle((0, 0, w, head_h), fill=theme["accent"])
+        draw_text(out, "title", title, (m, m // 2, w - m, head_h - m // 2), lang, theme["head_fg"], bold=True,
+                  max_px=round(unit * 0.1), valign="middle")
+        draw.rectangle((0, head_h, w, head_h + max(2, m // 5)), fill=(200, 16, 46))
+        _body_with_qr(out, (m, head_h + m, w - m, h - m), body, lang, theme["fg"], spec.get("qr"), qr_side, portrait)
+    elif template == "emergency":
+        bar = max(4, m // 2)
+        draw.rectangle((0, 0, w - 1, h - 1), outline=theme["accent"], width=bar)
+        inner = (m + bar, m + bar, w - m - bar, h - m - bar)
+        split = inner[1] + round((inner[3] - inner[1]) * 0.4)
+        draw_text(out, "title", title, (inner[0], inner[1], inner[2], split), lang, theme["accent"], bold=True,
+                  max_px=round(unit * 0.16), align="center", valign="middle")
+        _body_with_qr(out, (inner[0], split + m // 2, inner[2], inner[3]), body, lang, theme["fg"], spec.get("qr"),
+                      qr_side, portrait, bold=True)
+    else:  # title_body
+        draw.rectangle((0, 0, max(4, m // 3), h), fill=theme["accent"])
+        split = m + round((h - 2 * m) * (0.28 if portrait else 0.32))
+        draw_text(out, "title", title, (m, m, w - m, split), lang, theme["fg"], bold=True, max_px=round(unit * 0.13),
+                  valign="bottom")
+        _body_with_qr(out, (m, split + m // 2, w - m, h - m), body, lang, theme["fg"], spec.get("qr"), qr_side,
+                      portrait)
+    return out
+
+
+def _body_with_qr(out: Rendered, box: Box, body: str, lang: str, colour, qr: str | None, qr_side: int,
+                  portrait: bool, bold: bool = False) -> None:
+    x0, y0, x1, y1 = box
+    if qr:
+        side = min(qr_side, y1 - y0, x1 - x0)
+        qr_box = _paste_qr(out, qr, (x1 - side, y1 - side, x1, y1))
+        if qr_box:
+            gap = max(8, (x1 - x0) // 40)
+            if portrait:
+                y1 = qr_box[1] - gap
+            else:
+                x1 = qr_box[0] - gap
+    draw_text(out, "body", body, (x0, y0, x1, y1), lang, colour, bold=bold, max_px=round(min(out.image.size) * 0.08))
+
+
+def _text_panel(out: Rendered, panel: Box, title: str, text: str, lang: str, theme: dict, qr: str | None,
+                qr_side: int, portrait: bool) -> None:
+    x0, y0, x1, y1 = panel
+    split = y0 + round((y1 - y0) * (0.35 if text else 1))
+    draw_text(out, "title", title, (x0, y0, x1, split), lang, theme["fg"], bold=True,
+              max_px=round(min(out.image.size) * 0.1))
+    # the panel is narrow: the QR code goes under the text, never beside it
+    _body_with_qr(out, (x0, split, x1, y1), text, lang, theme["fg"], qr, min(qr_side, round((y1 - split) * 0.6)),
+                  True)
+
+
+def to_jpeg(image: Image.Image, quality: int = 88) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=False, progressive=False)
+    return buffer.getvalue()

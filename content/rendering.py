@@ -1,0 +1,126 @@
+"""What a render depends on, its cache key, the lookup of finished renders and idempotent enqueueing.
+
+A render is identified by the sha256 of everything that affects its pixels (template, texts in the
+chosen language, image bytes, QR target, size, renderer version, fonts), so asking again for unchanged
+content is one indexed lookup and never a second render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from content import fonts, storage
+from content.models import Media, MediaKind, Render
+from content.qrlinks import tracked_url
+from signage.extensions import db
+from signage.redis_client import get_queue, get_redis
+
+log = logging.getLogger(__name__)
+
+RENDERER_VERSION = 3
+RENDITION_VERSION = 1
+THUMB_SIZE = (320, 240)
+PENDING_TTL_S = 600
+RENDER_QUEUE = "default"
+
+
+def pick_lang(field: dict | None, lang: str) -> str:
+    field = field or {}
+    return field.get(lang) or field.get("vi") or ""
+
+
+def slide_languages(snapshot: dict) -> list[str]:
+    texts = snapshot.get("texts") or {}
+    langs = {lang for field in texts.values() for lang, value in (field or {}).items() if value and value.strip()}
+    return [lang for lang in ("vi", "en", "ru", "zh", "ko") if lang in langs] or ["vi"]
+
+
+def slide_spec(slide_id: int, snapshot: dict, width: int, height: int, lang: str, screen_id: int | None) -> dict:
+    """Everything the renderer needs (and nothing else), as plain JSON-able data."""
+    texts = snapshot.get("texts") or {}
+    if lang not in slide_languages(snapshot):
+        lang = "vi"
+    image = None
+    if snapshot.get("media_id"):
+        media = db.session.get(Media, snapshot["media_id"])
+        if media is not None and media.kind == MediaKind.IMAGE.value:
+            image = {"sha256": media.sha256, "ext": media.ext}
+    qr = tracked_url(slide_id, screen_id) if snapshot.get("qr_url") else None
+    return {
+        "template": snapshot.get("template", "title_body"),
+        "width": int(width),
+        "height": int(height),
+        "lang": lang,
+        "title": pick_lang(texts.get("title"), lang),
+        "body": pick_lang(texts.get("body"), lang),
+        "caption": pick_lang(texts.get("caption"), lang),
+        "image": image,
+        "qr": qr,
+    }
+
+
+def spec_key(spec: dict) -> str:
+    payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "spec": spec}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def rendition_key(media_sha: str, width: int, height: int) -> str:
+    return hashlib.sha256(f"fit:{RENDITION_VERSION}:{media_sha}:{width}x{height}".encode()).hexdigest()
+
+
+def find_render(key: str) -> Render | None:
+    return db.session.scalar(select(Render).where(Render.key == key))
+
+
+def save_render(key: str, data: bytes, ext: str, mime: str, width: int, height: int) -> Render:
+    """Store the bytes content-addressed and record the render (a concurrent duplicate is harmless)."""
+    sha, _ = storage.store_bytes(data, ext)
+    render = Render(key=key, sha256=sha, ext=ext, mime=mime, size=len(data), width=width, height=height)
+    db.session.add(render)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        render = find_render(key)
+    return render
+
+
+def enqueue_once(key: str, func: str, *args) -> bool:
+    """Enqueue `func(*args)` unless a job for this render key is already pending. True if enqueued."""
+    redis = get_redis()
+    marker = f"content:pending:{key}"
+    try:
+        if not redis.set(marker, "1", nx=True, ex=PENDING_TTL_S):
+            return False
+        get_queue(RENDER_QUEUE).enqueue(func, *args, job_id=f"content-{key[:40]}", result_ttl=60,
+                                        failure_ttl=3600)
+    except RedisError:
+        log.exception("could not enqueue %s%s", func, args)
+        return False
+    return True
+
+
+def clear_pending(key: str) -> None:
+    try:
+        get_redis().delete(f"content:pending:{key}")
+    except RedisError:
+        pass
+
+
+def screen_sizes() -> list[tuple[int, int]]:
+    """Distinct sizes of screens in service (renditions are made for these)."""
+    from signage.models import Screen
+
+    rows = db.session.execute(select(Screen.width, Screen.height).where(Screen.retired_at.is_(None)).distinct())
+    return sorted({(w, h) for w, h in rows if w > 0 and h > 0})
+
+
+def config_int(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))

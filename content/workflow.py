@@ -1,0 +1,56 @@
+"""Approval of slides and tickers on top of signage.approval, with the on-air snapshot.
+
+Approving copies the working version into `on_air` (what screens show); editing an approved item only
+touches the working copy and sends it back to draft, so the approved version stays on air until the
+next approval.
+"""
+
+from __future__ import annotations
+
+from content.models import Slide, Ticker
+from signage import approval
+from signage.extensions import db
+from signage.timeutil import utcnow
+
+
+def snapshot(item: Slide | Ticker) -> dict:
+    version = (item.on_air_version or 0) + 1
+    common = {"version": version, "name": item.name, "duration_s": item.duration_s,
+              "approved_at": utcnow().isoformat()}
+    if isinstance(item, Slide):
+        return {**common, "template": item.template, "texts": item.texts, "media_id": item.media_id,
+                "qr_url": item.qr_url}
+    return {**common, "texts": item.texts, "speed_px_s": item.speed_px_s, "fg": item.fg, "bg": item.bg,
+            "valid_from": item.valid_from.isoformat() if item.valid_from else None,
+            "valid_until": item.valid_until.isoformat() if item.valid_until else None}
+
+
+def item_type(item: Slide | Ticker) -> str:
+    return "slide" if isinstance(item, Slide) else "ticker"
+
+
+def submit(item: Slide | Ticker) -> None:
+    approval.submit(item)
+    db.session.commit()
+
+
+def approve(item: Slide | Ticker, comment: str = "") -> None:
+    """Approve and put this version on air; subscribers hear about it after the commit."""
+    from content.api import notify_changed
+
+    approval.approve(item, comment)
+    snap = snapshot(item)
+    item.on_air = snap
+    item.on_air_version = snap["version"]
+    db.session.commit()
+    notify_changed(item_type(item), item.id)
+
+
+def reject(item: Slide | Ticker, comment: str) -> None:
+    approval.reject(item, comment)
+    db.session.commit()
+
+
+def edited(item: Slide | Ticker) -> None:
+    """The working copy changed: back to review (the on-air snapshot is untouched)."""
+    approval.reopen(item)

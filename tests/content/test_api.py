@@ -1,0 +1,76 @@
+"""The content contract used by scheduling and the player API (content/api.py)."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from content import api, storage, workflow
+from content.models import Slide, Ticker
+from signage.extensions import db
+from signage.models import User
+from signage.signals import content_changed
+
+
+def _approved_slide(demo, *, qr_url: str = "https://binhthuan.gov.vn/du-lich", region: str = "BT-PT") -> Slide:
+    slide = Slide(region_id=demo[region].id, name="Chào mừng", template="title_body", qr_url=qr_url,
+                  texts={"title": {"vi": "Chào mừng đến Bình Thuận", "en": "Welcome to Bình Thuận"},
+                         "body": {"vi": "Biển xanh, cát trắng, nắng vàng.", "en": "Blue sea, white sand."}})
+    db.session.add(slide)
+    db.session.commit()
+    workflow.submit(slide)
+    _as_approver(lambda: workflow.approve(slide))
+    return slide
+
+
+def _as_approver(action):
+    from flask import current_app
+    from flask_login import login_user
+
+    with current_app.test_request_context():
+        login_user(db.session.query(User).filter_by(username="approver").one())
+        action()
+
+
+def test_a_draft_slide_is_not_schedulable(demo):
+    slide = Slide(region_id=demo["BT-PT"].id, name="Nháp", texts={"title": {"vi": "Nháp"}})
+    db.session.add(slide)
+    db.session.commit()
+    assert not api.is_schedulable("slide", slide.id)
+    assert api.schedulable_items(demo["BT"].id) == []
+
+
+def test_an_approved_slide_is_schedulable_in_its_region_subtree_only(demo):
+    slide = _approved_slide(demo)
+    assert api.is_schedulable("slide", slide.id)
+    assert [i["id"] for i in api.schedulable_items(demo["BT"].id)] == [slide.id]
+    assert [i["type"] for i in api.schedulable_items(demo["BT-PT"].id)] == ["slide"]
+    assert api.schedulable_items(demo["BT-HT"].id) == []
+    assert api.item_languages("slide", slide.id) == ["vi", "en"]
+
+
+def test_asset_for_renders_once_then_answers_from_the_table(demo):
+    slide = _approved_slide(demo)
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append(kwargs)
+
+    with content_changed.connected_to(listener):
+        # RQ_SYNC: the render job runs inline, so the first call already finds the file afterwards
+        assert api.asset_for("slide", slide.id, 1280, 720, "en", 3) is None
+        asset = api.asset_for("slide", slide.id, 1280, 720, "en", 3)
+    assert asset["mime"] == "image/jpeg" and asset["kind"] == "image"
+    assert asset["url"] == f"/media/{asset['sha256']}.jpg"
+    with Image.open(storage.path_for(asset["sha256"], "jpg")) as img:
+        assert img.size == (1280, 720)
+    assert {"item_type": "slide", "item_id": slide.id} in heard
+
+
+def test_ticker_for_gives_the_on_air_version(demo):
+    ticker = Ticker(region_id=demo["BT"].id, name="Chạy chữ", texts={"vi": "Xin chào <b>", "en": ""})
+    db.session.add(ticker)
+    db.session.commit()
+    assert api.ticker_for(ticker.id) is None
+    workflow.submit(ticker)
+    _as_approver(lambda: workflow.approve(ticker))
+    assert api.ticker_for(ticker.id)["texts"] == {"vi": "Xin chào <b>"}
