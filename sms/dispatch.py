@@ -1,0 +1,270 @@
+"""Dispatch: materialise one message row per recipient, claim rows one at a time (compare-and-set), send
+through the gateway under the sender's token bucket, and move states forward only.
+
+Crash safety: a row is committed as `sending` before the HTTP request. A row found in `sending` after its
+lease has expired belongs to a worker that died: it is never re-sent blindly — the gateway is asked whether
+it has the message (the outbox by our id, Twilio by recipient + body), and when it cannot say the row
+becomes `unknown` with `needs_review` for a human to decide.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from signage.extensions import db
+from signage.redis_client import get_redis
+from signage.timeutil import local_tz, utcnow
+from sms import audience
+from sms.compliance import Action, CampaignKind, decide
+from sms.encoding import analyse
+from sms.gateways import AmbiguousSend, GatewayError, OutgoingSms, get_gateway
+from sms.gateways.base import LookupUnavailable
+from sms.models import Campaign, CampaignStatus, Contact, Message, MessageState
+from sms.optouts import ALL_KINDS, opt_out, recipient_facts
+from sms.render import optout_link, pick_language, render_body
+from sms.throttle import Rate, TokenBucket
+
+log = logging.getLogger(__name__)
+
+S = MessageState
+#: Forward-only order; a transition is allowed only to a strictly higher rank.
+RANK = {S.QUEUED: 0, S.SENDING: 1, S.UNKNOWN: 2, S.SENT: 3, S.DELIVERED: 4, S.UNDELIVERED: 4, S.FAILED: 4,
+        S.SKIPPED: 4}
+FINAL = {S.DELIVERED, S.UNDELIVERED, S.FAILED, S.SKIPPED}
+
+
+def lower_states(target: MessageState) -> list[str]:
+    return [s.value for s, r in RANK.items() if r < RANK[target]]
+
+
+def advance(message_id: int, target: MessageState, **fields) -> bool:
+    """Move a message to `target` if that is forward; late, duplicate or out-of-order updates do nothing."""
+    values = dict(fields, state=target.value)
+    if target in FINAL:
+        values.setdefault("final_at", utcnow())
+    result = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.state.in_(lower_states(target))).values(**values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+# ------------------------------------------------------------------ materialising rows
+
+
+def due_time(campaign: Campaign, arrival: date | None, tz: ZoneInfo, started: datetime) -> datetime | None:
+    sched = campaign.schedule or {"mode": "now"}
+    mode = sched.get("mode", "now")
+    if mode == "at":
+        return datetime.fromisoformat(sched["at"]).astimezone(started.tzinfo)
+    if mode == "arrival":
+        if arrival is None:
+            return None
+        hh, mm = (int(x) for x in sched.get("time", "09:00").split(":"))
+        day = arrival + timedelta(days=int(sched.get("offset_days", 0)))
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(started.tzinfo)
+    return started
+
+
+def materialise(campaign: Campaign, *, now: datetime, occurrence: str = "once", due: datetime | None = None) -> int:
+    """Insert the missing message rows of `campaign` (unique per campaign, contact, occurrence). Idempotent."""
+    tz = local_tz()
+    messages = {k: v for k, v in (campaign.messages or {}).items() if v and v.strip()}
+    promotional = campaign.kind == CampaignKind.PROMOTIONAL
+    existing = set(db.session.scalars(select(Message.contact_id).where(
+        Message.campaign_id == campaign.id, Message.occurrence == occurrence)))
+    created = 0
+    for chunk in audience.recipients(campaign, now=now):
+        rows = []
+        for contact_id, phone, language, name, arrival in chunk:
+            if contact_id in existing:
+                continue
+            when = due or due_time(campaign, arrival, tz, campaign.started_at or now)
+            if when is None:
+                continue
+            lang = pick_language(messages, language)
+            body = render_body(campaign.kind, messages[lang], lang, name=name or "", event=campaign.event or "",
+                               optout=optout_link(contact_id), unaccented=campaign.use_unaccented)
+            rows.append(dict(campaign_id=campaign.id, contact_id=contact_id, occurrence=occurrence,
+                             promotional=promotional, phone=phone, language=lang, body=body,
+                             segments=analyse(body).segments, state=S.QUEUED.value, not_before=when,
+                             attempts=0, provider_sid="", error_code="", error_message="", skip_reason="",
+                             needs_review=False))
+        if rows:
+            db.session.execute(Message.__table__.insert(), rows)
+            db.session.commit()
+            created += len(rows)
+    return created
+
+
+# ------------------------------------------------------------------ sending
+
+
+def status_callback_url(message_id: int) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sms/webhooks/twilio/status?mid={message_id}"
+
+
+def bucket(sender: str) -> TokenBucket | None:
+    cfg = current_app.config
+    if not int(cfg["SMS_THROTTLE"]):
+        return None
+    rate = Rate(float(cfg["SMS_RATE_MPS"]), float(cfg["SMS_RATE_SPS"]), float(cfg["SMS_RATE_BURST"]))
+    return TokenBucket(get_redis(), sender, rate)
+
+
+def _outgoing(msg: Message) -> OutgoingSms:
+    return OutgoingSms(to=msg.phone, body=msg.body, message_id=msg.id, status_callback=status_callback_url(msg.id))
+
+
+def claim(msg: Message, now: datetime) -> bool:
+    """queued → sending (compare-and-set, committed): exactly one worker wins a row."""
+    result = db.session.execute(
+        update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
+        .values(state=S.SENDING.value, claimed_at=now, attempts=Message.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
+    """Apply the rules and claim the row. Returns ("claimed"|"deferred"|"skipped"|"lost", defer_until).
+
+    For promotional messages the count of the last 24 h and the claim happen under a per-number Redis lock,
+    so two workers (two campaigns) cannot both send the third message of the day; the count itself comes
+    from the database (Redis is never the truth)."""
+    campaign, contact = msg.campaign, msg.contact
+    cap = int(current_app.config["SMS_DAILY_CAP"])
+    lock = get_redis().lock(f"sms:lock:number:{msg.phone}", timeout=30, blocking_timeout=30) \
+        if msg.promotional else None
+    if lock is not None and not lock.acquire():
+        return "deferred", now + timedelta(seconds=5)
+    try:
+        facts = recipient_facts(contact, now)
+        decision = decide(campaign.kind, facts, now, local_tz(), valid_until=campaign.valid_until, cap=cap)
+        if decision.action is Action.SKIP:
+            advance(msg.id, S.SKIPPED, skip_reason=decision.reason)
+            return "skipped", None
+        if decision.action is Action.DEFER:
+            db.session.execute(update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
+                               .values(not_before=decision.until, skip_reason=decision.reason)
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            return "deferred", decision.until
+        return ("claimed" if claim(msg, now) else "lost"), None
+    finally:
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - expired lock: the DB claim already decided
+                pass
+
+
+def deliver(msg_id: int) -> None:
+    """Send one claimed (`sending`) message, retrying 429/5xx with backoff; record the outcome."""
+    msg = db.session.get(Message, msg_id)
+    gateway = get_gateway()
+    cfg = current_app.config
+    tb = bucket(gateway.sender)
+    if tb is not None:
+        tb.take(msg.segments)
+    attempts, base = int(cfg["SMS_MAX_ATTEMPTS"]), float(cfg["SMS_RETRY_BASE_SECONDS"])
+    out = _outgoing(msg)
+    for attempt in range(1, attempts + 1):
+        try:
+            result = gateway.send(out)
+        except GatewayError as exc:
+            if exc.permanent or attempt == attempts:
+                suffix = "" if exc.permanent else f" (gave up after {attempts} attempts)"
+                advance(msg_id, S.FAILED, error_code=exc.code or str(exc.status), error_message=str(exc) + suffix)
+                if exc.code == "21610":
+                    opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
+                return
+            delay = exc.retry_after or min(base * 2 ** (attempt - 1), 30)
+            log.warning("SMS %s: %s (HTTP %s), retry in %.1fs", msg_id, exc, exc.status, delay)
+            time.sleep(delay)
+            if tb is not None:
+                tb.take(msg.segments)
+            continue
+        except AmbiguousSend as exc:
+            resolve_unknown(msg, note=f"ambiguous send: {exc}")
+            return
+        advance(msg_id, S.SENT, provider_sid=result.sid, sent_at=utcnow())
+        if result.status in ("delivered", "undelivered", "failed"):
+            advance(msg_id, S(result.status))
+        return
+
+
+def resolve_unknown(msg: Message, note: str = "") -> str:
+    """Ask the gateway whether it has a message we may or may not have sent; flag it when it cannot say."""
+    since = msg.claimed_at or utcnow() - timedelta(hours=1)
+    try:
+        found = get_gateway().lookup(_outgoing(msg), since)
+    except LookupUnavailable as exc:
+        found, note = None, f"{note} lookup unavailable: {exc}".strip()
+    else:
+        if found is not None:
+            db.session.execute(update(Message).where(Message.id == msg.id).values(provider_sid=found.sid)
+                               .execution_options(synchronize_session=False))
+            advance(msg.id, S.SENT, provider_sid=found.sid, sent_at=since)
+            return "sent"
+        if not note:
+            # The gateway is sure it never got it — still not re-sent automatically: a human decides.
+            note = "gateway has no record of this message"
+    advance(msg.id, S.UNKNOWN, needs_review=True, error_message=f"unknown — not retried. {note}".strip())
+    return "unknown"
+
+
+def recover_stale(campaign_id: int, now: datetime) -> dict[str, int]:
+    lease = timedelta(seconds=float(current_app.config["SMS_SENDING_LEASE_SECONDS"]))
+    stale = db.session.scalars(select(Message).where(
+        Message.campaign_id == campaign_id, Message.state == S.SENDING.value, Message.claimed_at < now - lease)).all()
+    outcome = {"sent": 0, "unknown": 0}
+    for msg in stale:
+        outcome[resolve_unknown(msg, note="worker stopped mid-send")] += 1
+    return outcome
+
+
+def send_batch(message_ids: list[int]) -> dict[str, int]:
+    """Claim and send each due, still-queued message of the list. Safe to run twice, concurrently."""
+    counts = {"claimed": 0, "deferred": 0, "skipped": 0, "lost": 0}
+    for mid in message_ids:
+        now = utcnow()
+        msg = db.session.get(Message, mid)
+        if msg is None or msg.state != S.QUEUED.value or (msg.not_before and msg.not_before > now):
+            db.session.rollback()
+            continue
+        outcome, _ = check_and_claim(msg, now)
+        counts[outcome] += 1
+        if outcome == "claimed":
+            deliver(mid)
+        db.session.expire_all()
+    return counts
+
+
+def due_message_ids(campaign_id: int, now: datetime) -> list[int]:
+    return list(db.session.scalars(select(Message.id).where(
+        Message.campaign_id == campaign_id, Message.state == S.QUEUED.value,
+        (Message.not_before.is_(None)) | (Message.not_before <= now)).order_by(Message.id)))
+
+
+def next_due(campaign_id: int) -> datetime | None:
+    return db.session.scalar(select(func.min(Message.not_before)).where(
+        Message.campaign_id == campaign_id, Message.state == S.QUEUED.value))
+
+
+def finish_if_done(campaign: Campaign) -> None:
+    open_rows = db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.campaign_id == campaign.id, Message.state.in_([S.QUEUED.value, S.SENDING.value])))
+    if not open_rows and (campaign.schedule or {}).get("mode") not in ("recurring", "arrival"):
+        campaign.status = CampaignStatus.DONE.value
+        db.session.commit()
+
+
+def contact_for(message: Message) -> Contact:
+    return message.contact

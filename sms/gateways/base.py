@@ -1,0 +1,60 @@
+"""What every gateway provides, and the errors the dispatcher tells apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+#: Twilio error codes that will not succeed on retry (recorded, never retried).
+PERMANENT_CODES = {
+    "21211": "invalid number",
+    "21610": "recipient opted out (STOP)",
+    "21614": "not a mobile number",
+    "21408": "no permission to send to this region",
+    "21612": "cannot route to this number",
+    "21617": "message too long",
+}
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    to: str
+    body: str
+    message_id: int | None = None  # ours; None for one-time codes
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sid: str
+    status: str = "sent"
+
+
+class GatewayError(Exception):
+    """The gateway answered with an error. `permanent` errors are recorded, the others retried."""
+
+    def __init__(self, message: str, *, code: str = "", status: int = 0, permanent: bool = False,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.code, self.status, self.permanent, self.retry_after = code, status, permanent, retry_after
+
+
+class AmbiguousSend(Exception):
+    """The request may or may not have reached the gateway (e.g. a read timeout): never re-send blindly."""
+
+
+class LookupUnavailable(Exception):
+    """The gateway cannot tell whether a message was sent."""
+
+
+class Gateway(Protocol):
+    name: str
+    sender: str
+
+    def send(self, sms: OutgoingSms) -> SendResult: ...
+
+    def lookup(self, sms: OutgoingSms, since: datetime) -> SendResult | None:
+        """The message if the gateway has it (sent since `since`), None if it certainly has not,
+        LookupUnavailable when it cannot say."""
+        ...

@@ -1,0 +1,109 @@
+"""Twilio through the official `twilio` client. `TWILIO_API_BASE` points the client at another host (the
+local stand-in in tests and benches) through a custom HTTP client, the client's supported extension point."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from sms.gateways.base import (
+    PERMANENT_CODES,
+    AmbiguousSend,
+    GatewayError,
+    LookupUnavailable,
+    OutgoingSms,
+    SendResult,
+)
+
+STATUS_MAP = {
+    "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
+    "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
+    "canceled": "failed",
+}
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Sends every request of the Twilio client to `api_base` instead of https://*.twilio.com."""
+
+    def __init__(self, api_base: str, timeout: float = 10):
+        super().__init__(pool_connections=True, timeout=timeout)
+        self.api_base = api_base.rstrip("/")
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False):
+        parts = urlsplit(url)
+        rebased = self.api_base + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, rebased, params=params, data=data, headers=headers, auth=auth,
+                               timeout=timeout, allow_redirects=allow_redirects)
+
+
+class TwilioGateway:
+    name = "twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, *, messaging_service_sid: str = "", sender: str = "",
+                 api_base: str = "", timeout: float = 10):
+        if not (messaging_service_sid or sender):
+            raise ValueError("Twilio needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM (number or sender ID).")
+        http_client = RebasedHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.messaging_service_sid = messaging_service_sid
+        self.sender = messaging_service_sid or sender
+
+    @classmethod
+    def from_config(cls, config) -> TwilioGateway:
+        return cls(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+                   messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+                   sender=config.get("TWILIO_FROM", ""), api_base=config.get("TWILIO_API_BASE", ""),
+                   timeout=float(config.get("SMS_HTTP_TIMEOUT", 10)))
+
+    def _origin(self) -> dict:
+        if self.messaging_service_sid:
+            return {"messaging_service_sid": self.messaging_service_sid}
+        return {"from_": self.sender}
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        kwargs = dict(self._origin(), to=sms.to, body=sms.body)
+        if sms.status_callback:
+            kwargs["status_callback"] = sms.status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            code = str(exc.code or "")
+            transient = exc.status == 429 or exc.status >= 500
+            permanent = not transient
+            retry_after = None
+            raise GatewayError(exc.msg or str(exc), code=code, status=exc.status, permanent=permanent,
+                               retry_after=retry_after) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            if _never_connected(exc):
+                raise GatewayError(f"cannot reach Twilio: {exc}", status=0) from exc
+            raise AmbiguousSend(str(exc)) from exc
+        return SendResult(message.sid, STATUS_MAP.get(message.status or "queued", "sent"))
+
+    def lookup(self, sms: OutgoingSms, since: datetime) -> SendResult | None:
+        """Twilio has no idempotency key on Messages: match our recipient and exact body since the claim."""
+        try:
+            found = self.client.messages.list(to=sms.to, date_sent_after=since - timedelta(minutes=5), limit=200)
+        except Exception as exc:  # noqa: BLE001 - any failure means "cannot tell"
+            raise LookupUnavailable(str(exc)) from exc
+        for message in found:
+            if message.body == sms.body:
+                return SendResult(message.sid, STATUS_MAP.get(message.status or "queued", "sent"))
+        return None
+
+
+def _never_connected(exc: Exception) -> bool:
+    """Connect errors/timeouts mean the request never left: safe to retry. Anything later is ambiguous."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = repr(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+def permanent_reason(code: str) -> str:
+    return PERMANENT_CODES.get(code, "")

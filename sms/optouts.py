@@ -1,0 +1,54 @@
+"""Opting out (per kind) and the facts the compliance rules need about one number."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from signage.extensions import db
+from sms.compliance import CampaignKind, Recipient
+from sms.models import Contact, Message, MessageState, OptOut, SuppressionEntry
+
+ALL_KINDS = tuple(k.value for k in CampaignKind)
+COUNTED = [s.value for s in (MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED,
+                             MessageState.UNDELIVERED, MessageState.UNKNOWN)]
+
+
+def opt_out(contact_id: int, kinds: tuple[str, ...] | list[str], source: str) -> list[str]:
+    """Record refusals (idempotent); returns the kinds newly opted out. Commits."""
+    have = set(db.session.scalars(select(OptOut.kind).where(OptOut.contact_id == contact_id)))
+    added = [k for k in kinds if k not in have]
+    for kind in added:
+        db.session.add(OptOut(contact_id=contact_id, kind=kind, source=source))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent opt-out of the same kind: already done
+        db.session.rollback()
+    if added:
+        # Queued messages of those kinds must not go out any more.
+        for msg in db.session.scalars(select(Message).where(
+                Message.contact_id == contact_id, Message.state == MessageState.QUEUED.value)):
+            if msg.campaign.kind in added:
+                msg.state, msg.skip_reason = MessageState.SKIPPED.value, "opted_out"
+        db.session.commit()
+    return added
+
+
+def opt_out_phone(phone: str, kinds, source: str) -> bool:
+    contact_id = db.session.scalar(select(Contact.id).where(Contact.phone == phone))
+    if contact_id is None:
+        return False
+    opt_out(contact_id, kinds, source)
+    return True
+
+
+def recipient_facts(contact: Contact, now: datetime) -> Recipient:
+    suppressed = db.session.scalar(select(exists().where(SuppressionEntry.phone == contact.phone)))
+    recent = tuple(db.session.scalars(select(Message.claimed_at).where(
+        Message.contact_id == contact.id, Message.promotional.is_(True), Message.state.in_(COUNTED),
+        Message.claimed_at >= now - timedelta(hours=24))))
+    kinds = frozenset(db.session.scalars(select(OptOut.kind).where(OptOut.contact_id == contact.id)))
+    return Recipient(has_consent=contact.consent_at is not None, suppressed=bool(suppressed),
+                     opted_out_kinds=kinds, recent_promotional=recent)
