@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from players import heartbeat as heartbeats
 from players import pairing
 from players import plays as play_records
-from players.auth import player_required
+from players.auth import (
+    UNPAIRED,
+    bearer_token,
+    cached_screen_id,
+    player_required,
+    screen_id_from_db,
+    token_hash,
+    token_key,
+)
 from signage.extensions import csrf, limiter
+from signage.redis_client import get_redis
+from signage.scheduling import versions
+from signage.scheduling.manifest import ScreenUnavailable, build_manifest
 from signage.timeutil import utcnow
 
 bp = Blueprint("player_api", __name__, url_prefix="/api/player/v1")
@@ -53,6 +64,38 @@ def plays():
     if not isinstance(batch, list):
         return jsonify(error="expected {\"plays\": [...]}"), 400
     return jsonify(play_records.record(g.screen_id, batch))
+
+
+@bp.get("/manifest")
+def manifest():
+    """304 after one Redis MGET (token + version) when the player's ETag is current; else a fresh build."""
+    token = bearer_token()
+    if token is None:
+        return UNPAIRED, 401
+    digest = token_hash(token)
+    redis = get_redis()
+    tagged = versions.parse_etag(request.headers.get("If-None-Match"))
+    if tagged is not None:
+        tagged_screen, tag = tagged
+        raw_token, raw_version = redis.mget(token_key(digest), versions.version_key(tagged_screen))
+        screen_id = cached_screen_id(raw_token)
+        if (screen_id == tagged_screen and raw_version is not None
+                and versions.etag(screen_id, raw_version.decode(), utcnow().timestamp()) == tag):
+            return Response(status=304, headers={"ETag": f'"{tag}"', "Cache-Control": "no-cache"})
+    else:
+        screen_id = cached_screen_id(redis.get(token_key(digest)))
+    if screen_id is None:
+        screen_id = screen_id_from_db(digest)
+    if not screen_id:
+        return UNPAIRED, 401
+    try:
+        body, etag = build_manifest(screen_id)
+    except ScreenUnavailable:
+        return UNPAIRED, 401
+    response = jsonify(body)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def init_app(app: Flask) -> None:

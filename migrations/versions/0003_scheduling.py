@@ -90,10 +90,86 @@ def upgrade():
     )
     op.create_index("ix_player_play_screen_id", "player_play", ["screen_id"])
     op.create_index("ix_player_play_started_at", "player_play", ["started_at"])
-    # SCHEDULING-TABLES
+
+    op.create_table(
+        "sched_playlist",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.Column("updated_at", _utc(), nullable=False),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("region_id", "name", name="uq_sched_playlist_region_name"),
+    )
+    op.create_index("ix_sched_playlist_region_id", "sched_playlist", ["region_id"])
+
+    op.create_table(
+        "sched_playlist_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("playlist_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("item_type", sa.String(length=20), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("duration_s", sa.Float(), nullable=True),
+        sa.Column("valid_from", _utc(), nullable=True),
+        sa.Column("valid_until", _utc(), nullable=True),
+        sa.ForeignKeyConstraint(["playlist_id"], ["sched_playlist.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_sched_playlist_item_playlist_id", "sched_playlist_item", ["playlist_id"])
+    op.create_index("ix_sched_playlist_item_item_id", "sched_playlist_item", ["item_id"])
+
+    op.create_table(
+        "sched_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("playlist_id", sa.Integer(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("days_of_week", sa.Integer(), nullable=False),
+        sa.Column("daypart_start", sa.Time(), nullable=True),
+        sa.Column("daypart_end", sa.Time(), nullable=True),
+        sa.Column("recurrence", sa.String(length=20), nullable=False),
+        sa.Column("max_plays_per_hour", sa.Integer(), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.Column("updated_at", _utc(), nullable=False),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"]),
+        sa.ForeignKeyConstraint(["playlist_id"], ["sched_playlist.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_sched_entry_region_id", "sched_entry", ["region_id"])
+    op.create_index("ix_sched_entry_playlist_id", "sched_entry", ["playlist_id"])
+
+    op.create_table(
+        "sched_target",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("target_type", sa.String(length=20), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["entry_id"], ["sched_entry.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("entry_id", "target_type", "target_id", name="uq_sched_target"),
+    )
+    op.create_index("ix_sched_target_entry_id", "sched_target", ["entry_id"])
+    op.create_index("ix_sched_target_target_id", "sched_target", ["target_id"])
+
+    op.create_table(
+        "sched_screen_default",
+        sa.Column("screen_id", sa.Integer(), nullable=False),
+        sa.Column("playlist_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["screen_id"], ["screen.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["playlist_id"], ["sched_playlist.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("screen_id"),
+    )
+    op.create_index("ix_sched_screen_default_playlist_id", "sched_screen_default", ["playlist_id"])
 
 
 def downgrade():
-    # SCHEDULING-DROP
-    for table in ("player_play", "player_screen_status", "player_token", "player_pairing"):
+    for table in ("sched_screen_default", "sched_target", "sched_entry", "sched_playlist_item", "sched_playlist",
+                  "player_play", "player_screen_status", "player_token", "player_pairing"):
         op.drop_table(table)

@@ -1,0 +1,347 @@
+"""Build a screen's manifest: a 48-hour timeline with absolute times, assets, tickers and the fallback.
+
+Player rule: inside a segment, items loop in order from the segment start, so the item on screen is
+found at position = (now - start) mod (sum of the segment's item durations). Two screens with the same
+schedule therefore change slides together. A segment that began before the 7-day look-back carries the
+fixed anchor 2020-01-01T00:00 local as its start, so its phase is the same on every screen whenever
+they fetched. Segments never overlap, are sorted, and gaps are filled by the screen's default playlist
+(entry_id null). Ticker items do not appear in segment items: they are listed in `tickers`, one entry
+per time window in which they are scheduled (valid_from/valid_until = that window clipped to the
+ticker's own validity). A segment whose entry only has tickers shows the default playlist's items
+underneath. An entry whose items are all unavailable (not approved, not rendered yet) yields to the
+default playlist. `fallback` is what plays when the timeline does not cover now (e.g. the manifest is
+older than its valid_until).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from signage.extensions import db
+from signage.models import Screen
+from signage.scheduling import content_port, timeline, versions
+from signage.scheduling.models import ItemType, PlaylistItem, ScreenDefault
+from signage.scheduling.targeting import entries_for_screen
+from signage.timeutil import local_tz, utcnow
+
+HORIZON = timedelta(hours=48)
+LOOKBACK = timedelta(days=7)
+DEFAULT_ITEM_S = 10.0
+MAX_NESTING = 8
+PLAYER_STATIC = Path(__file__).resolve().parents[2] / "players" / "static"
+
+
+class ScreenUnavailable(LookupError):
+    """The screen does not exist or is retired."""
+
+
+@dataclass(frozen=True)
+class FlatItem:
+    key: str
+    item_type: str
+    item_id: int
+    duration_s: float | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+    def valid_over(self, start: datetime, end: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= start) and (
+            self.valid_until is None or self.valid_until >= end
+        )
+
+
+# ---------------------------------------------------------------- playlists
+
+
+def load_playlists(root_ids: set[int]) -> dict[int, list[PlaylistItem]]:
+    """Items of the given playlists and of every playlist nested in them, by playlist id, in order."""
+    items: dict[int, list[PlaylistItem]] = {}
+    frontier = set(root_ids)
+    while frontier:
+        for pid in frontier:
+            items[pid] = []
+        rows = db.session.scalars(
+            select(PlaylistItem).where(PlaylistItem.playlist_id.in_(frontier))
+            .order_by(PlaylistItem.playlist_id, PlaylistItem.position, PlaylistItem.id)
+        ).all()
+        for row in rows:
+            items[row.playlist_id].append(row)
+        frontier = {r.item_id for r in rows if r.item_type == ItemType.PLAYLIST.value} - set(items)
+    return items
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def flatten(playlist_id: int, playlists: dict[int, list[PlaylistItem]], *, _path: str = "",
+            _bounds: tuple = (None, None), _seen: tuple = ()) -> list[FlatItem]:
+    """The playlist with nested playlists expanded in place (a cycle or too deep nesting is skipped)."""
+    if playlist_id in _seen or len(_seen) >= MAX_NESTING:
+        return []
+    flat: list[FlatItem] = []
+    for item in playlists.get(playlist_id, []):
+        valid_from, valid_until = _later(_bounds[0], item.valid_from), _earlier(_bounds[1], item.valid_until)
+        if valid_from is not None and valid_until is not None and valid_from >= valid_until:
+            continue
+        key = f"{_path}{playlist_id}.{item.id}"
+        if item.item_type == ItemType.PLAYLIST.value:
+            flat.extend(flatten(item.item_id, playlists, _path=key + "/", _bounds=(valid_from, valid_until),
+                                _seen=(*_seen, playlist_id)))
+        else:
+            flat.append(FlatItem(key, item.item_type, item.item_id, item.duration_s, valid_from, valid_until))
+    return flat
+
+
+# ---------------------------------------------------------------- content
+
+
+class ContentCatalogue:
+    """Resolves items to what the screen plays, once per item per build."""
+
+    def __init__(self, screen: Screen):
+        self.screen = screen
+        self.api = content_port.content_api()
+        self.languages = list(screen.languages or ["vi"])
+        self._items: dict[tuple[str, int], dict | None] = {}
+
+    def get(self, item_type: str, item_id: int) -> dict | None:
+        key = (item_type, item_id)
+        if key not in self._items:
+            self._items[key] = self._resolve(item_type, item_id)
+        return self._items[key]
+
+    def _resolve(self, item_type: str, item_id: int) -> dict | None:
+        if item_type == ItemType.TICKER.value:
+            return self.api.ticker_for(item_id)
+        available = set(self.api.item_languages(item_type, item_id))
+        assets, kind, duration = {}, "image", None
+        for lang in self.languages:
+            if lang not in available:
+                continue
+            asset = self.api.asset_for(item_type, item_id, self.screen.width, self.screen.height, lang,
+                                       self.screen.id)
+            if asset is None:
+                continue
+            assets[lang] = {k: asset[k] for k in ("url", "sha256", "size", "mime")}
+            kind = asset.get("kind") or kind
+            duration = duration or asset.get("duration_s")
+        if not assets:
+            return None
+        return {"name": self.api.item_label(item_type, item_id), "kind": kind, "duration_s": duration,
+                "assets": assets}
+
+    def item(self, flat: FlatItem) -> dict | None:
+        """The manifest ITEM for a slide or media step, or None when nothing is playable."""
+        found = self.get(flat.item_type, flat.item_id)
+        if found is None:
+            return None
+        duration = flat.duration_s or found["duration_s"] or DEFAULT_ITEM_S
+        return {"key": flat.key, "item_type": flat.item_type, "item_id": flat.item_id, "name": found["name"],
+                "duration_s": float(duration), "kind": found["kind"], "assets": found["assets"]}
+
+
+# ---------------------------------------------------------------- build
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(local_tz()).isoformat(timespec="seconds")
+
+
+def _ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def _parse(value) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=local_tz())
+
+
+def poll_interval_s(screen: Screen) -> int:
+    """The screen's interval with a deterministic per-screen jitter of up to ±10 %."""
+    base = max(5, int(screen.poll_interval or 30))
+    unit = int.from_bytes(hashlib.sha256(f"poll:{screen.id}".encode()).digest()[:2], "big") / 65535
+    return max(5, round(base * (0.9 + 0.2 * unit)))
+
+
+_player_version: tuple[float, str] = (0.0, "")
+
+
+def player_version() -> str:
+    """Hash of the player's static files (re-read at most every 10 s)."""
+    global _player_version
+    checked, value = _player_version
+    if time.monotonic() - checked < 10 and value:
+        return value
+    digest = hashlib.sha256()
+    if PLAYER_STATIC.is_dir():
+        for root, dirs, files in os.walk(PLAYER_STATIC):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                digest.update(str(path.relative_to(PLAYER_STATIC)).encode())
+                digest.update(path.read_bytes())
+    value = digest.hexdigest()[:16]
+    _player_version = (time.monotonic(), value)
+    return value
+
+
+def rules_for(screen: Screen, playlists_flat: dict[int, list[FlatItem]],
+              catalogue: ContentCatalogue) -> list[timeline.Rule]:
+    rules = []
+    for entry, specificity in entries_for_screen(screen):
+        cycle = sum(
+            (catalogue.item(f) or {}).get("duration_s", 0.0)
+            for f in playlists_flat.get(entry.playlist_id, []) if f.item_type != ItemType.TICKER.value
+        )
+        rules.append(timeline.Rule(
+            entry_id=entry.id, playlist_id=entry.playlist_id, priority=entry.priority,
+            start_date=entry.start_date, end_date=entry.end_date, days_of_week=entry.days_of_week,
+            daypart_start=entry.daypart_start, daypart_end=entry.daypart_end, recurrence=entry.recurrence,
+            max_plays_per_hour=entry.max_plays_per_hour, cycle_s=cycle, specificity=specificity,
+            changed_at=(entry.updated_at or entry.created_at).timestamp(), name=entry.name,
+        ))
+    return rules
+
+
+def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, str]:
+    """(manifest, etag) for the screen. The version is read before any table, so a change committed
+    during the build makes the next poll fetch again instead of caching stale content under a new tag."""
+    counter = versions.counter(screen_id)
+    now = now or utcnow()
+    screen = db.session.get(Screen, screen_id)
+    if screen is None or screen.retired:
+        raise ScreenUnavailable(screen_id)
+    tz = local_tz()
+    catalogue = ContentCatalogue(screen)
+    entries = entries_for_screen(screen)
+    default_id = db.session.scalar(select(ScreenDefault.playlist_id).where(ScreenDefault.screen_id == screen.id))
+    roots = {e.playlist_id for e, _ in entries} | ({default_id} if default_id else set())
+    playlists = load_playlists(roots)
+    flat = {pid: flatten(pid, playlists) for pid in roots}
+
+    end = now + HORIZON
+    rules = rules_for(screen, flat, catalogue)
+    segments = timeline.merge_same_winner(timeline.resolve(rules, now - LOOKBACK, end, tz))
+    segments = [s for s in segments if s.end > now]
+    anchor = datetime(2020, 1, 1, tzinfo=tz)
+    default_flat = flat.get(default_id, []) if default_id else []
+
+    timeline_out: list[dict] = []
+    ticker_windows: dict[int, list[list[datetime]]] = {}
+    for seg in segments:
+        pieces = _split_by_validity(seg, flat.get(seg.rule.playlist_id, []) if seg.rule else default_flat)
+        for piece_start, piece_end, items, tickers in pieces:
+            entry_id = seg.rule.entry_id if seg.rule else None
+            playlist_id = seg.rule.playlist_id if seg.rule else default_id
+            shown = [i for i in (catalogue.item(f) for f in items) if i]
+            if not shown and not tickers and seg.rule is not None:  # nothing playable: the default takes over
+                entry_id, playlist_id = None, default_id
+                items, tickers = _valid(default_flat, piece_start, piece_end)
+                shown = [i for i in (catalogue.item(f) for f in items) if i]
+            elif not shown and seg.rule is not None:  # tickers only: default items underneath
+                shown = [i for i in (catalogue.item(f) for f in _valid(default_flat, piece_start, piece_end)[0]) if i]
+            for t in tickers:
+                windows = ticker_windows.setdefault(t.item_id, [])
+                if windows and windows[-1][1] == piece_start:
+                    windows[-1][1] = piece_end
+                else:
+                    windows.append([piece_start, piece_end])
+            if playlist_id is None and not shown:
+                continue
+            start = anchor if piece_start <= now - LOOKBACK else piece_start
+            timeline_out.append({
+                "start": _iso(start), "end": _iso(piece_end), "start_ms": _ms(start), "end_ms": _ms(piece_end),
+                "entry_id": entry_id, "playlist_id": playlist_id,
+                "priority": seg.rule.priority if seg.rule and entry_id is not None else 0,
+                "items": shown,
+            })
+    timeline_out = _merge_default_runs(timeline_out)
+
+    fallback_items, fallback_tickers = _valid(default_flat, now, now)
+    fallback = {"items": [i for i in (catalogue.item(f) for f in fallback_items) if i],
+                "tickers": [t for t in (_ticker(catalogue, f.item_id, None, None) for f in fallback_tickers) if t]}
+    tickers = [
+        t for tid, windows in sorted(ticker_windows.items()) for w in windows
+        if (t := _ticker(catalogue, tid, w[0], w[1]))
+    ]
+    assets: dict[str, dict] = {}
+    for item in [i for seg in timeline_out for i in seg["items"]] + fallback["items"]:
+        for asset in item["assets"].values():
+            assets.setdefault(asset["url"], asset)
+
+    etag = versions.etag(screen.id, counter, now.timestamp())
+    manifest = {
+        "version": etag,
+        "screen": {"id": screen.id, "name": screen.name, "kind": screen.kind, "width": screen.width,
+                   "height": screen.height, "orientation": screen.orientation,
+                   "languages": list(screen.languages or ["vi"])},
+        "server_time": _iso(now), "server_time_ms": _ms(now),
+        "timezone": current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "poll_interval_s": poll_interval_s(screen),
+        "valid_from": _iso(now), "valid_until": _iso(end),
+        "timeline": timeline_out,
+        "fallback": fallback,
+        "tickers": tickers,
+        "assets": list(assets.values()),
+        "player_version": player_version(),
+        "alerts_url": "/api/player/v1/alerts",
+    }
+    return manifest, etag
+
+
+def _valid(flat: list[FlatItem], start: datetime, end: datetime) -> tuple[list[FlatItem], list[FlatItem]]:
+    valid = [f for f in flat if f.valid_over(start, end)]
+    return ([f for f in valid if f.item_type != ItemType.TICKER.value],
+            [f for f in valid if f.item_type == ItemType.TICKER.value])
+
+
+def _split_by_validity(seg: timeline.Segment, flat: list[FlatItem]):
+    """The segment cut where an item's validity starts or ends, with the items valid in each piece."""
+    cuts = {seg.start, seg.end}
+    for f in flat:
+        for bound in (f.valid_from, f.valid_until):
+            if bound is not None and seg.start < bound < seg.end:
+                cuts.add(bound)
+    points = sorted(cuts)
+    return [(a, b, *_valid(flat, a, b)) for a, b in zip(points, points[1:], strict=False)]
+
+
+def _merge_default_runs(segments: list[dict]) -> list[dict]:
+    merged: list[dict] = []
+    for seg in segments:
+        prev = merged[-1] if merged else None
+        if (prev and prev["end_ms"] == seg["start_ms"] and prev["entry_id"] == seg["entry_id"]
+                and prev["playlist_id"] == seg["playlist_id"] and prev["items"] == seg["items"]):
+            prev["end"], prev["end_ms"] = seg["end"], seg["end_ms"]
+        else:
+            merged.append(seg)
+    return merged
+
+
+def _ticker(catalogue: ContentCatalogue, ticker_id: int, start: datetime | None, end: datetime | None) -> dict | None:
+    found = catalogue.get(ItemType.TICKER.value, ticker_id)
+    if not found:
+        return None
+    own_from, own_until = _parse(found.get("valid_from")), _parse(found.get("valid_until"))
+    lo, hi = _later(start, own_from), _earlier(end, own_until)
+    if lo is not None and hi is not None and lo >= hi:
+        return None
+    return dict(found, key=f"ticker:{ticker_id}:{_ms(lo) if lo else 0}",
+                valid_from=_iso(lo) if lo else None, valid_until=_iso(hi) if hi else None)

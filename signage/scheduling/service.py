@@ -1,0 +1,152 @@
+"""Every change to schedules goes through here: commit, then bump exactly the affected screens.
+
+Signals from the rest of the product (screens, groups, content) are handled here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from signage.extensions import db
+from signage.models import Screen
+from signage.scheduling import content_port, versions
+from signage.scheduling.models import ItemType, Playlist, PlaylistItem, ScheduleEntry, ScheduleTarget, ScreenDefault
+from signage.scheduling.targeting import (
+    entry_screen_ids,
+    group_is_targeted,
+    item_screen_ids,
+    playlist_screen_ids,
+    target_screen_ids,
+)
+from signage.signals import content_changed, screen_group_changed, screens_changed
+
+
+def bump(screen_ids: Iterable[int], reason: str) -> list[int]:
+    bumped = versions.bump(screen_ids)
+    if bumped:
+        current_app.logger.info("manifest versions bumped (%s): %s", reason, bumped)
+    return bumped
+
+
+def save_entry(entry: ScheduleEntry, targets: list[tuple[str, int]] | None = None) -> list[int]:
+    """Commit a new or edited entry (and its targets); bump the screens it reached before and reaches now."""
+    before = entry_screen_ids(entry) if entry.id else set()
+    if targets is not None:
+        wanted = {(t, int(i)) for t, i in targets}
+        entry.targets = [t for t in entry.targets if (t.target_type, t.target_id) in wanted]
+        have = {(t.target_type, t.target_id) for t in entry.targets}
+        entry.targets.extend(ScheduleTarget(target_type=t, target_id=i) for t, i in sorted(wanted - have))
+    db.session.add(entry)
+    db.session.commit()
+    after = entry_screen_ids(entry)
+    prepare_renders({entry.playlist_id}, after)
+    return bump(before | after, f"entry {entry.id} saved")
+
+
+def delete_entry(entry: ScheduleEntry) -> list[int]:
+    screens = entry_screen_ids(entry)
+    entry_id = entry.id
+    db.session.delete(entry)
+    db.session.commit()
+    return bump(screens, f"entry {entry_id} deleted")
+
+
+def playlist_changed(playlist: Playlist, before: set[int] | None = None) -> list[int]:
+    """After committing a playlist edit (items, order, durations, validity, nesting)."""
+    after = playlist_screen_ids({playlist.id})
+    prepare_renders({playlist.id}, after)
+    return bump((before or set()) | after, f"playlist {playlist.id} changed")
+
+
+def save_playlist(playlist: Playlist) -> list[int]:
+    before = playlist_screen_ids({playlist.id}) if playlist.id else set()
+    db.session.add(playlist)
+    db.session.commit()
+    return playlist_changed(playlist, before)
+
+
+def delete_playlist(playlist: Playlist) -> list[int]:
+    """Only a playlist that no entry, default or other playlist uses may go (the caller checks)."""
+    screens = playlist_screen_ids({playlist.id})
+    pid = playlist.id
+    db.session.delete(playlist)
+    db.session.commit()
+    return bump(screens, f"playlist {pid} deleted")
+
+
+def playlist_in_use(playlist_id: int) -> bool:
+    return any(db.session.scalar(q.limit(1)) is not None for q in (
+        select(ScheduleEntry.id).where(ScheduleEntry.playlist_id == playlist_id),
+        select(ScreenDefault.screen_id).where(ScreenDefault.playlist_id == playlist_id),
+        select(PlaylistItem.id).where(
+            PlaylistItem.item_type == ItemType.PLAYLIST.value, PlaylistItem.item_id == playlist_id
+        ),
+    ))
+
+
+def set_default(screen: Screen, playlist_id: int | None) -> list[int]:
+    row = db.session.get(ScreenDefault, screen.id)
+    if playlist_id is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(ScreenDefault(screen_id=screen.id, playlist_id=playlist_id))
+    else:
+        row.playlist_id = playlist_id
+    db.session.commit()
+    if playlist_id:
+        prepare_renders({playlist_id}, {screen.id})
+    return bump([screen.id], f"default playlist of screen {screen.id}")
+
+
+def prepare_renders(playlist_ids: set[int], screen_ids: set[int]) -> None:
+    """Ask content to render every size and language these screens need (idempotent RQ jobs)."""
+    if not screen_ids or not playlist_ids:
+        return
+    from signage.scheduling.manifest import flatten, load_playlists
+
+    screens = db.session.scalars(select(Screen).where(Screen.id.in_(screen_ids))).all()
+    sizes = sorted({(s.width, s.height) for s in screens})
+    langs = sorted({lang for s in screens for lang in (s.languages or ["vi"])})
+    playlists = load_playlists(playlist_ids)
+    items = {(f.item_type, f.item_id) for pid in playlist_ids for f in flatten(pid, playlists)}
+    api = content_port.content_api()
+    for item_type, item_id in sorted(items):
+        if item_type in ("slide", "media"):
+            try:
+                api.ensure_renders(item_type, item_id, sizes, langs, sorted(screen_ids))
+            except Exception:  # a render queue problem must not lose the schedule change
+                current_app.logger.exception("could not enqueue renders for %s %s", item_type, item_id)
+
+
+# ---------------------------------------------------------------- signals from the rest of the product
+
+
+def _on_screens_changed(sender, screen_ids=(), **_):
+    from players.auth import publish_tokens
+
+    bump(screen_ids, "screens changed")
+    publish_tokens(list(screen_ids))
+
+
+def _on_group_changed(sender, group_id=None, screen_ids=(), **_):
+    if group_id is not None and group_is_targeted(group_id):
+        bump(screen_ids, f"group {group_id} changed")
+
+
+def _on_content_changed(sender, item_type=None, item_id=None, **_):
+    if item_type and item_id is not None:
+        bump(item_screen_ids(item_type, int(item_id)), f"{item_type} {item_id} changed")
+
+
+def connect_signals(app: Flask) -> None:
+    screens_changed.connect(_on_screens_changed, sender=app, weak=False)
+    screen_group_changed.connect(_on_group_changed, sender=app, weak=False)
+    content_changed.connect(_on_content_changed, sender=app, weak=False)
+
+
+__all__ = ["target_screen_ids", "bump", "save_entry", "delete_entry", "save_playlist", "delete_playlist",
+           "playlist_changed", "playlist_in_use", "set_default", "connect_signals"]
