@@ -1,0 +1,95 @@
+"""The browser player page (`/play/`), its service worker and static files; wires emergency alerts.
+
+The kiosk opens `/play` (permanently redirected, cacheably, to `/play/`, the service worker's scope). The
+page and scripts carry `player_version()`, a hash of the player's files: the manifest announces the
+version the server runs, and a player that sees a different one reloads itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, redirect, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates" / "player"
+#: Files the service worker pre-caches so the page starts offline (relative to /play/static/).
+SHELL_FILES = (
+    "player.css", "js/main.js", "js/clock.js", "js/timeline.js", "js/store.js", "js/net.js", "js/stage.js",
+    "js/ticker.js", "js/alerts.js", "js/assets.js", "js/util.js",
+)
+
+bp = Blueprint(
+    "player", __name__, static_folder="static", static_url_path="/play/static", template_folder="templates"
+)
+
+
+@lru_cache(maxsize=1)
+def player_version() -> str:
+    """Hash of every file the player runs: changes exactly when the player code changes."""
+    digest = hashlib.sha256()
+    for path in sorted([*STATIC.rglob("*"), *TEMPLATES.rglob("*")]):
+        if path.is_file():
+            digest.update(path.relative_to(HERE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _texts() -> dict:
+    """Pairing-screen texts in Vietnamese and English (the screen shows both, whatever the UI locale)."""
+    texts = {}
+    for lang in ("vi", "en"):
+        with force_locale(lang):
+            texts[lang] = {
+                "title": _("Pair this screen"),
+                "howto": _("In the controller, open Screens, choose this screen and enter the code."),
+                "waiting": _("Waiting for an operator…"),
+                "offline": _("Cannot reach the controller. Retrying…"),
+                "expired": _("The code expired. Getting a new one…"),
+            }
+    return texts
+
+
+@bp.get("/play")
+def play_redirect():
+    """Permanent and cacheable, so a kiosk restarted while the controller is down still reaches /play/."""
+    query = request.query_string.decode()
+    response = redirect("/play/" + (f"?{query}" if query else ""), code=301)
+    response.headers["Cache-Control"] = "public, max-age=31536000"
+    return response
+
+
+@bp.get("/play/")
+def play():
+    response = Response(render_template(
+        "player/index.html", version=player_version(), texts=_texts(),
+        shell=[f"/play/static/{name}" for name in SHELL_FILES],
+    ))
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/play/sw.js")
+def service_worker():
+    body = render_template(
+        "player/sw.js", version=player_version(),
+        shell=["/play/", *(f"/play/static/{name}" for name in SHELL_FILES)],
+    )
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/play/"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from players import alerts
+
+    app.register_blueprint(bp)
+    alerts.init_app(app)
+    app.extensions["player_version"] = player_version
