@@ -29,9 +29,18 @@ bp = Blueprint(
 )
 
 
-@lru_cache(maxsize=1)
 def player_version() -> str:
-    """Hash of every file the player runs: changes exactly when the player code changes."""
+    """The version the manifest announces (scheduling hashes players/static), so page and manifest agree."""
+    try:
+        from signage.scheduling.manifest import player_version as announced
+    except ImportError:
+        return own_version()
+    return announced()
+
+
+@lru_cache(maxsize=1)
+def own_version() -> str:
+    """Hash of every file the player runs, templates included."""
     digest = hashlib.sha256()
     for path in sorted([*STATIC.rglob("*"), *TEMPLATES.rglob("*")]):
         if path.is_file():

@@ -78,9 +78,11 @@ export function pick(manifest, t, failed) {
   };
 }
 
-// Tickers valid at t (the manifest lists each with an optional validity window).
+// Tickers valid at t (each with an optional validity window); the fallback's when no segment covers t.
 export function activeTickers(manifest, t) {
-  return (manifest.tickers || []).filter(function (tk) {
+  var list = (manifest.tickers || []).slice();
+  if (!segmentAt(manifest.timeline || [], t)) list = list.concat((manifest.fallback && manifest.fallback.tickers) || []);
+  return list.filter(function (tk) {
     var from = tk.valid_from ? Date.parse(tk.valid_from) : -Infinity;
     var until = tk.valid_until ? Date.parse(tk.valid_until) : Infinity;
     return from <= t && t < until;
@@ -89,7 +91,7 @@ export function activeTickers(manifest, t) {
 
 // The next instant after t when the set of active tickers changes (Infinity when never).
 export function nextTickerChange(manifest, t) {
-  var next = Infinity;
+  var next = nextBoundary(manifest.timeline || [], t);
   (manifest.tickers || []).forEach(function (tk) {
     [tk.valid_from, tk.valid_until].forEach(function (v) {
       var ms = v ? Date.parse(v) : NaN;

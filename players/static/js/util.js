@@ -24,7 +24,7 @@ export function withTimeout(promise, ms, label) {
     function (e) { clearTimeout(timer); throw e; });
 }
 
-// Remove every child of an element (used instead of innerHTML so no markup is ever parsed).
+// Remove every child of an element (no markup is ever parsed: texts go in through textContent).
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
 }

@@ -1,0 +1,143 @@
+"""Emergency alerts: who may raise and cancel them, whom they reach, and the players' fast path."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from players.alert_models import EmergencyAlert
+from players.alerts import raise_alert
+from signage.extensions import db
+from signage.models import AuditLog, Screen, ScreenGroup
+
+MARKET = "Chợ Phan Thiết"  # BT-PT
+TAN_NGHIA = "Trung tâm thị trấn Tân Nghĩa"  # BT-HT
+
+
+def _poll(app, token, etag=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if etag:
+        headers["If-None-Match"] = etag
+    with app.app_context():
+        return app.test_client().get("/api/player/v1/alerts", headers=headers)
+
+
+def _raise_form(client, **fields):
+    data = {"region_id": fields.pop("region_id"), "severity": "severe", "message_vi": "Bão số 5 đổ bộ. Hãy trú ẩn.",
+            "message_en": "Typhoon landfall. Take shelter.", "confirm": "y"}
+    data.update(fields)
+    return client.post_form("/alerts/new", data)
+
+
+def test_players_without_a_token_get_401(client):
+    assert client.get("/api/player/v1/alerts").status_code == 401
+
+
+def test_approver_raises_an_alert_that_the_district_screen_sees_and_the_audit_log_records(app, login, demo, paired):
+    screen_id, token = paired(MARKET)
+    assert _poll(app, token).get_json()["alerts"] == []
+    response = _raise_form(login("approver"), region_id=demo["BT-PT"].id)
+    assert response.status_code == 302
+    body = _poll(app, token).get_json()
+    assert [a["messages"] for a in body["alerts"]] == [
+        {"vi": "Bão số 5 đổ bộ. Hãy trú ẩn.", "en": "Typhoon landfall. Take shelter."}
+    ]
+    with app.app_context():
+        alert = db.session.scalar(select(EmergencyAlert))
+        audit = db.session.scalar(select(AuditLog).where(AuditLog.entity == "EmergencyAlert"))
+    assert audit is not None and audit.username == "approver" and audit.action == "create"
+    assert alert.created_by_id is not None
+
+
+def test_alert_for_one_district_does_not_reach_another(app, login, demo, paired):
+    _, market_token = paired(MARKET)
+    _, tan_nghia_token = paired(TAN_NGHIA)
+    _raise_form(login("approver"), region_id=demo["BT-HT"].id)
+    assert _poll(app, market_token).get_json()["alerts"] == []
+    assert len(_poll(app, tan_nghia_token).get_json()["alerts"]) == 1
+
+
+def test_alert_can_target_single_screens_and_groups(app, app_ctx, demo, paired):
+    market_id, market_token = paired(MARKET)
+    station_id, station_token = paired("Ga Phan Thiết")
+    _, bus_token = paired("Bến xe Phan Thiết")
+    group = ScreenGroup(name="Ga", region_id=demo["BT"].id, members=[db.session.get(Screen, station_id)])
+    db.session.add(group)
+    db.session.commit()
+    raise_alert(region_id=demo["BT"].id, messages={"vi": "Mất điện"}, target_screen_ids=[market_id],
+                target_group_ids=[group.id])
+    assert len(_poll(app, market_token).get_json()["alerts"]) == 1
+    assert len(_poll(app, station_token).get_json()["alerts"]) == 1
+    assert _poll(app, bus_token).get_json()["alerts"] == []
+
+
+def test_unchanged_poll_is_a_304_without_any_database_query(app, app_ctx, demo, paired):
+    _, token = paired(MARKET)
+    raise_alert(region_id=demo["BT"].id, messages={"vi": "Cảnh báo"})
+    first = _poll(app, token)
+    etag = first.headers["ETag"]
+    statements = []
+
+    def count(*args, **kwargs):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        second = _poll(app, token, etag)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert second.status_code == 304
+    assert statements == []
+
+
+def test_cancelling_changes_the_etag_and_empties_the_list(app, login, demo, paired):
+    _, token = paired(MARKET)
+    approver = login("approver")
+    _raise_form(approver, region_id=demo["BT"].id)
+    first = _poll(app, token)
+    with app.app_context():
+        alert_id = db.session.scalar(select(EmergencyAlert.id))
+    response = approver.post_form(f"/alerts/{alert_id}/cancel", {}, token_from="/alerts/")
+    assert response.status_code == 302
+    after = _poll(app, token, first.headers["ETag"])
+    assert after.status_code == 200 and after.get_json()["alerts"] == []
+    with app.app_context():
+        assert db.session.get(EmergencyAlert, alert_id).cancelled_at is not None
+
+
+def test_operators_may_not_raise_or_cancel(app, login, demo):
+    operator = login("operator")
+    assert operator.get("/alerts/new").status_code == 403
+    with app.app_context():
+        alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Cảnh báo"})
+        alert_id = alert.id
+    response = operator.post_form(f"/alerts/{alert_id}/cancel", {}, token_from="/alerts/")
+    assert response.status_code == 403
+
+
+def test_the_vietnamese_message_is_required(login, demo):
+    response = _raise_form(login("approver"), region_id=demo["BT"].id, message_vi="")
+    assert response.status_code == 400
+    with login("approver").app.app_context():
+        assert db.session.scalar(select(EmergencyAlert.id)) is None
+
+
+def test_district_users_see_only_their_districts_alerts(app, login, demo):
+    with app.app_context():
+        raise_alert(region_id=demo["BT-HT"].id, messages={"vi": "Lũ quét ở Hàm Tân"})
+    assert "Lũ quét ở Hàm Tân" in login("hamtan").get("/alerts/").get_data(as_text=True)
+    assert "Lũ quét ở Hàm Tân" not in login("phanthiet").get("/alerts/").get_data(as_text=True)
+
+
+def test_a_screen_moved_into_the_alert_region_sees_it_on_its_next_poll(app, app_ctx, demo, paired):
+    from signage.signals import screens_changed
+
+    screen_id, token = paired(TAN_NGHIA)
+    raise_alert(region_id=demo["BT-PT"].id, messages={"vi": "Cảnh báo"})
+    first = _poll(app, token)
+    assert first.get_json()["alerts"] == []
+    screen = db.session.get(Screen, screen_id)
+    screen.region_id = demo["BT-PT"].id
+    db.session.commit()
+    screens_changed.send(app, screen_ids=[screen_id])
+    after = _poll(app, token, first.headers["ETag"])
+    assert after.status_code == 200 and len(after.get_json()["alerts"]) == 1
