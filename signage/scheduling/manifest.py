@@ -213,7 +213,7 @@ def rules_for(screen: Screen, playlists_flat: dict[int, list[FlatItem]],
         rules.append(timeline.Rule(
             entry_id=entry.id, playlist_id=entry.playlist_id, priority=entry.priority,
             start_date=entry.start_date, end_date=entry.end_date, days_of_week=entry.days_of_week,
-            daypart_start=entry.daypart_start, daypart_end=entry.daypart_end, recurrence=entry.recurrence,
+            daypart_start=entry.daypart[0], daypart_end=entry.daypart[1], recurrence=entry.recurrence,
             max_plays_per_hour=entry.max_plays_per_hour, cycle_s=cycle, specificity=specificity,
             changed_at=(entry.updated_at or entry.created_at).timestamp(), name=entry.name,
         ))

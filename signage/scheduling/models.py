@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db_types import UTCDateTime
@@ -92,8 +92,8 @@ class ScheduleEntry(Audited, db.Model):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     days_of_week: Mapped[int] = mapped_column(Integer, default=ALL_DAYS)
-    daypart_start: Mapped[time | None] = mapped_column(Time)
-    daypart_end: Mapped[time | None] = mapped_column(Time)
+    daypart_start: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local time
+    daypart_end: Mapped[str | None] = mapped_column(String(5))
     recurrence: Mapped[str] = mapped_column(String(20), default=Recurrence.DAILY.value)
     max_plays_per_hour: Mapped[int | None] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -104,6 +104,11 @@ class ScheduleEntry(Audited, db.Model):
     targets: Mapped[list[ScheduleTarget]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", order_by="ScheduleTarget.id"
     )
+
+    @property
+    def daypart(self) -> tuple[time | None, time | None]:
+        return (time.fromisoformat(self.daypart_start) if self.daypart_start else None,
+                time.fromisoformat(self.daypart_end) if self.daypart_end else None)
 
 
 class ScheduleTarget(db.Model):
