@@ -122,3 +122,48 @@ def message_ids_of(campaign_id: int) -> list[int]:
     from sqlalchemy import select
 
     return list(db.session.scalars(select(Message.id).where(Message.campaign_id == campaign_id)))
+
+
+def _upload(name: str):
+    from pathlib import Path
+
+    return Path(current_app.instance_path) / "sms-uploads" / name
+
+
+def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
+    from rq import get_current_job
+
+    from sms.imports import import_contacts
+
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update(done=done, total=total, region_path=region_path)
+            job.save_meta()
+
+    path = _upload(name)
+    report = import_contacts(path.read_text(encoding="utf-8-sig"), allowed_region_path=region_path,
+                             source_name=source_name, progress=progress)
+    path.unlink(missing_ok=True)
+    return {"imported": report.imported, "total": report.total,
+            "errors": [{"line": line, "phone": phone, "reason": reason} for line, phone, reason in report.errors]}
+
+
+def import_suppression_job(name: str, list_name: str) -> dict:
+    from rq import get_current_job
+
+    from sms.imports import import_suppression
+
+    job = get_current_job()
+    path = _upload(name)
+
+    def progress(lines: int) -> None:
+        if job is not None:
+            job.meta.update(done=lines, total=0)
+            job.save_meta()
+
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        counts = import_suppression(handle, list_name, progress=progress)
+    path.unlink(missing_ok=True)
+    return counts

@@ -1,0 +1,96 @@
+"""WTForms of the SMS package (CSRF comes with FlaskForm)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+KIND_CHOICES = [
+    ("promotional", _l("Promotional")),
+    ("public_service", _l("Public service")),
+    ("emergency", _l("Emergency")),
+]
+CONTACT_KINDS = [("tourist", _l("Tourist")), ("resident", _l("Resident"))]
+LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English"), ("ru", "Русский"), ("zh", "中文"), ("ko", "한국어")]
+SCHEDULE_MODES = [
+    ("now", _l("Now (after approval)")),
+    ("at", _l("At a date and time")),
+    ("recurring", _l("Recurring (weekdays at a time)")),
+    ("arrival", _l("Relative to each tourist's arrival")),
+]
+WEEKDAYS = [("0", _l("Mon")), ("1", _l("Tue")), ("2", _l("Wed")), ("3", _l("Thu")), ("4", _l("Fri")),
+            ("5", _l("Sat")), ("6", _l("Sun"))]
+
+
+class JoinForm(FlaskForm):
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    consent = BooleanField(_l("I agree"), validators=[DataRequired(_l("Please tick the box to agree."))])
+
+
+class ConfirmForm(FlaskForm):
+    code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(min=4, max=10)])
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    region_id = SelectField(_l("Region"), coerce=int)
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    message_vi = TextAreaField(_l("Message (Vietnamese, required)"), validators=[DataRequired()])
+    message_en = TextAreaField(_l("Message (English)"), validators=[Optional()])
+    message_ru = TextAreaField(_l("Message (Russian)"), validators=[Optional()])
+    message_zh = TextAreaField(_l("Message (Chinese)"), validators=[Optional()])
+    message_ko = TextAreaField(_l("Message (Korean)"), validators=[Optional()])
+    event = StringField(_l("Event (the {event} variable)"), validators=[Optional(), Length(max=200)])
+    audience_kinds = SelectMultipleField(_l("Audience"), choices=CONTACT_KINDS, validators=[Optional()])
+    audience_regions = SelectMultipleField(_l("Regions (with everything under them)"), coerce=int,
+                                           validators=[Optional()])
+    audience_languages = SelectMultipleField(_l("Languages"), choices=LANGUAGE_CHOICES, validators=[Optional()])
+    audience_tags = StringField(_l("Tags (comma-separated, any of)"), validators=[Optional(), Length(max=500)])
+    present_on = DateField(_l("Tourists present on"), validators=[Optional()])
+    schedule_mode = SelectField(_l("Send"), choices=SCHEDULE_MODES)
+    send_at = DateTimeLocalField(_l("Send at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    weekdays = SelectMultipleField(_l("Weekdays"), choices=WEEKDAYS, validators=[Optional()])
+    send_time = StringField(_l("Time of day (HH:MM)"), default="09:00", validators=[Optional(), Length(max=5)])
+    offset_days = IntegerField(_l("Days after arrival"), default=1,
+                               validators=[Optional(), NumberRange(min=0, max=60)])
+    valid_from = DateTimeLocalField(_l("Valid from"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    valid_until = DateTimeLocalField(_l("Valid until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    use_unaccented = BooleanField(_l("Send Vietnamese without diacritics (fewer segments)"))
+
+
+class ContactForm(FlaskForm):
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    kind = SelectField(_l("Kind"), choices=CONTACT_KINDS)
+    region_id = SelectField(_l("Region"), coerce=int)
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)])
+    arrival_date = DateField(_l("Arrival"), validators=[Optional()])
+    departure_date = DateField(_l("Departure"), validators=[Optional()])
+    consent_text = TextAreaField(_l("Consent given (what the person agreed to, and how)"), validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class SuppressionForm(FlaskForm):
+    list_name = StringField(_l("List"), default="national-dnc", validators=[DataRequired(), Length(max=80)])
+    file = FileField(_l("CSV or TXT file of numbers"), validators=[FileRequired()])
+
+
+class ReplyForm(FlaskForm):
+    body = StringField(_l("Reply"), validators=[DataRequired(), Length(max=160)])

@@ -1,0 +1,103 @@
+"""Double opt-in: a one-time code by SMS (stored as an HMAC, expiring, few attempts), then the contact and its
+consent record (what was shown, when, from which screen or QR code)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from signage.extensions import db
+from signage.models import Region, Screen
+from signage.timeutil import utcnow
+from sms.gateways import OutgoingSms, get_gateway
+from sms.models import ConsentRecord, Contact, ContactKind, OptInRequest, OptOut
+
+
+class OptInError(ValueError):
+    """code: too_many | expired | wrong_code | locked | send_failed"""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _hash(token: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"sms-optin:{token}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def start(phone: str, language: str, source_ref: str, consent_text: str, code_text) -> OptInRequest:
+    """Create the request and send the code; `code_text(code)` builds the SMS in the visitor's language."""
+    cfg = current_app.config
+    hour_ago = utcnow() - timedelta(hours=1)
+    recent = db.session.scalar(select(func.count()).select_from(OptInRequest).where(
+        OptInRequest.phone == phone, OptInRequest.created_at >= hour_ago))
+    if recent >= int(cfg["SMS_OTP_PER_PHONE_PER_HOUR"]):
+        raise OptInError("too_many")
+    token = secrets.token_urlsafe(24)
+    code = f"{secrets.randbelow(10**6):06d}"
+    req = OptInRequest(token=token, phone=phone, language=language, source_ref=source_ref[:200],
+                       consent_text=consent_text, code_hash=_hash(token, code),
+                       expires_at=utcnow() + timedelta(seconds=int(cfg["SMS_OTP_TTL_SECONDS"])))
+    db.session.add(req)
+    db.session.commit()
+    try:
+        get_gateway().send(OutgoingSms(to=phone, body=code_text(code)))
+    except Exception as exc:  # noqa: BLE001 - any gateway failure: tell the visitor, keep nothing usable
+        current_app.logger.warning("Opt-in code to %s not sent: %s", phone, exc)
+        db.session.execute(delete(OptInRequest).where(OptInRequest.id == req.id))
+        db.session.commit()
+        raise OptInError("send_failed") from exc
+    return req
+
+
+def confirm(req: OptInRequest, code: str) -> Contact:
+    cfg = current_app.config
+    if req.confirmed_at is not None:
+        return db.session.scalar(select(Contact).where(Contact.phone == req.phone))
+    if utcnow() >= req.expires_at:
+        raise OptInError("expired")
+    if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]):
+        raise OptInError("locked")
+    req.attempts += 1
+    if not hmac.compare_digest(req.code_hash, _hash(req.token, (code or "").strip())):
+        db.session.commit()
+        raise OptInError("locked" if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]) else "wrong_code")
+    req.confirmed_at = utcnow()
+    contact = subscribe(req.phone, req.language, source="qr_optin", source_ref=req.source_ref,
+                        text_shown=req.consent_text)
+    db.session.commit()
+    return contact
+
+
+def region_for_source(source_ref: str) -> Region:
+    """The screen's region when the QR code names a screen ("screen-12" or "12"), else the root region."""
+    ident = source_ref.removeprefix("screen-")
+    if ident.isdigit():
+        screen = db.session.get(Screen, int(ident))
+        if screen is not None:
+            return screen.region
+    return db.session.scalar(select(Region).where(Region.parent_id.is_(None)).order_by(Region.id))
+
+
+def subscribe(phone: str, language: str, *, source: str, source_ref: str, text_shown: str) -> Contact:
+    """Create or update the contact with a new consent record; a fresh consent lifts a promotional opt-out."""
+    contact = db.session.scalar(select(Contact).where(Contact.phone == phone))
+    now = utcnow()
+    if contact is None:
+        contact = Contact(phone=phone, language=language, kind=ContactKind.TOURIST.value,
+                          region_id=region_for_source(source_ref).id, arrival_date=now.date())
+        contact.tags = ["qr"]
+        db.session.add(contact)
+        db.session.flush()
+    contact.language = language
+    contact.consent_at = now
+    db.session.add(ConsentRecord(contact_id=contact.id, source=source, source_ref=source_ref,
+                                 text_shown=text_shown, language=language, at=now))
+    db.session.execute(delete(OptOut).where(OptOut.contact_id == contact.id, OptOut.kind == "promotional"))
+    return contact

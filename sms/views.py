@@ -1,0 +1,359 @@
+"""Operator UI: campaigns (edit, preview, approval, start), contacts, imports, suppression lists, outbox phone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from signage.approval import ApprovalError, ApprovalState, approve, reject, reopen, submit
+from signage.extensions import db
+from signage.models import Region
+from signage.redis_client import get_queue
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.timeutil import local_tz, utcnow
+from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm
+from sms.models import (
+    Campaign,
+    CampaignStatus,
+    ConsentRecord,
+    Contact,
+    Message,
+    MessageState,
+    OutboxMessage,
+    SuppressionEntry,
+)
+from sms.phones import InvalidPhone, normalize_phone
+from sms.preview import build_preview
+
+bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
+
+LANGS = ("vi", "en", "ru", "zh", "ko")
+
+
+def _region_choices() -> list[tuple[int, str]]:
+    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+
+
+def _local(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=local_tz()) if dt else None
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+@bp.route("/")
+@login_required
+def index():
+    campaigns = db.session.scalars(scoped_select(Campaign).order_by(Campaign.created_at.desc())).all()
+    return render_template("sms/campaigns.html", campaigns=campaigns)
+
+
+def _fill_campaign(campaign: Campaign, form: CampaignForm) -> None:
+    campaign.name = form.name.data.strip()
+    campaign.region_id = require_region_in_scope(form.region_id.data).id
+    campaign.kind = form.kind.data
+    campaign.messages = {lang: (getattr(form, f"message_{lang}").data or "").strip() for lang in LANGS
+                         if (getattr(form, f"message_{lang}").data or "").strip()}
+    campaign.event = (form.event.data or "").strip()
+    regions = [require_region_in_scope(r).id for r in form.audience_regions.data or []]
+    tags = [t.strip().lower() for t in (form.audience_tags.data or "").replace(";", ",").split(",") if t.strip()]
+    campaign.audience = {"kinds": form.audience_kinds.data or [], "region_ids": regions,
+                         "languages": form.audience_languages.data or [], "tags": tags,
+                         "present_on": form.present_on.data.isoformat() if form.present_on.data else ""}
+    mode = form.schedule_mode.data
+    schedule: dict = {"mode": mode}
+    if mode == "at":
+        schedule["at"] = _local(form.send_at.data).isoformat() if form.send_at.data else utcnow().isoformat()
+    elif mode == "recurring":
+        schedule.update(weekdays=[int(d) for d in form.weekdays.data or []] or list(range(7)),
+                        time=form.send_time.data or "09:00")
+    elif mode == "arrival":
+        schedule.update(offset_days=form.offset_days.data or 0, time=form.send_time.data or "09:00")
+    campaign.schedule = schedule
+    campaign.valid_from = _local(form.valid_from.data)
+    campaign.valid_until = _local(form.valid_until.data)
+    campaign.use_unaccented = bool(form.use_unaccented.data)
+
+
+def _form_for(campaign: Campaign | None) -> CampaignForm:
+    form = CampaignForm(obj=None)
+    choices = _region_choices()
+    form.region_id.choices = choices
+    form.audience_regions.choices = choices
+    if campaign is not None and request.method == "GET":
+        form.name.data, form.region_id.data, form.kind.data = campaign.name, campaign.region_id, campaign.kind
+        for lang in LANGS:
+            getattr(form, f"message_{lang}").data = campaign.messages.get(lang, "")
+        form.event.data = campaign.event
+        aud = campaign.audience or {}
+        form.audience_kinds.data, form.audience_regions.data = aud.get("kinds", []), aud.get("region_ids", [])
+        form.audience_languages.data = aud.get("languages", [])
+        form.audience_tags.data = ", ".join(aud.get("tags", []))
+        form.schedule_mode.data = (campaign.schedule or {}).get("mode", "now")
+        form.use_unaccented.data = campaign.use_unaccented
+    return form
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@login_required
+def campaign_new():
+    form = _form_for(None)
+    if form.validate_on_submit():
+        campaign = Campaign(created_by_id=current_user.id)
+        _fill_campaign(campaign, form)
+        db.session.add(campaign)
+        db.session.commit()
+        flash(_("Campaign saved. Check the preview, then submit it for approval."), "success")
+        return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
+    return render_template("sms/campaign_form.html", form=form, campaign=None), 400 if request.method == "POST" else 200
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@login_required
+def campaign_edit(campaign_id: int):
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    if campaign.status != CampaignStatus.DRAFT.value:
+        flash(_("A campaign that has started cannot be edited."), "error")
+        return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
+    form = _form_for(campaign)
+    if form.validate_on_submit():
+        _fill_campaign(campaign, form)
+        reopen(campaign)
+        db.session.commit()
+        flash(_("Campaign saved; it needs approval again."), "success")
+        return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
+    return render_template("sms/campaign_form.html", form=form, campaign=campaign), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@login_required
+def campaign_show(campaign_id: int):
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    preview = build_preview(campaign, now=utcnow())
+    states = dict(db.session.execute(select(Message.state, func.count()).where(
+        Message.campaign_id == campaign.id).group_by(Message.state)).all())
+    review = db.session.scalars(select(Message).where(Message.campaign_id == campaign.id,
+                                                      Message.needs_review.is_(True)).limit(200)).all()
+    return render_template("sms/campaign_show.html", campaign=campaign, preview=preview, states=states,
+                           review=review)
+
+
+def _transition(campaign_id: int, action):
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    try:
+        action(campaign)
+    except ApprovalError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/submit")
+@login_required
+def campaign_submit(campaign_id: int):
+    return _transition(campaign_id, submit)
+
+
+@bp.post("/campaigns/<int:campaign_id>/approve")
+@login_required
+def campaign_approve(campaign_id: int):
+    return _transition(campaign_id, lambda c: approve(c, request.form.get("comment", "")))
+
+
+@bp.post("/campaigns/<int:campaign_id>/reject")
+@login_required
+def campaign_reject(campaign_id: int):
+    return _transition(campaign_id, lambda c: reject(c, request.form.get("comment", "")))
+
+
+@bp.post("/campaigns/<int:campaign_id>/start")
+@login_required
+def campaign_start(campaign_id: int):
+    from sms.jobs import start_campaign
+
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    if campaign.state is not ApprovalState.APPROVED:
+        flash(_("Only an approved campaign can be started."), "error")
+    elif campaign.status == CampaignStatus.DRAFT.value:
+        campaign.status, campaign.started_at = CampaignStatus.RUNNING.value, utcnow()
+        db.session.commit()
+        start_campaign(campaign.id)
+        flash(_("Campaign started."), "success")
+    return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/cancel")
+@login_required
+def campaign_cancel(campaign_id: int):
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    campaign.status = CampaignStatus.CANCELLED.value
+    db.session.execute(Message.__table__.update().where(
+        Message.campaign_id == campaign.id, Message.state == MessageState.QUEUED.value)
+        .values(state=MessageState.SKIPPED.value, skip_reason="cancelled"))
+    db.session.commit()
+    flash(_("Campaign cancelled; messages not sent yet will not be sent."), "success")
+    return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
+
+
+def approval_queue() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    pending = db.session.scalars(scoped_select(Campaign).where(
+        Campaign.approval_state == ApprovalState.SUBMITTED.value)).all()
+    return [{"kind": _("SMS campaign"), "title": c.name, "submitted_at": c.submitted_at,
+             "submitted_by": "", "url": url_for("sms.campaign_show", campaign_id=c.id)} for c in pending]
+
+
+# ------------------------------------------------------------------ contacts and imports
+
+
+@bp.route("/contacts")
+@login_required
+def contacts():
+    page = max(1, request.args.get("page", 1, type=int))
+    query = scoped_select(Contact).order_by(Contact.id.desc()).limit(100).offset((page - 1) * 100)
+    rows = db.session.scalars(query).all()
+    return render_template("sms/contacts.html", contacts=rows, page=page)
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@login_required
+def contact_new():
+    form = ContactForm()
+    form.region_id.choices = _region_choices()
+    if form.validate_on_submit():
+        try:
+            phone = normalize_phone(form.phone.data)
+        except InvalidPhone as exc:
+            form.phone.errors.append(str(exc))
+        else:
+            if db.session.scalar(select(Contact.id).where(Contact.phone == phone)):
+                form.phone.errors.append(_("This number is already a contact."))
+            else:
+                contact = Contact(phone=phone, name=form.name.data or "", language=form.language.data,
+                                  kind=form.kind.data, region_id=require_region_in_scope(form.region_id.data).id,
+                                  arrival_date=form.arrival_date.data, departure_date=form.departure_date.data)
+                contact.tags = (form.tags.data or "").split(",")
+                if (form.consent_text.data or "").strip():
+                    contact.consent_at = utcnow()
+                    contact.consents = [ConsentRecord(source="operator", source_ref=current_user.username,
+                                                      text_shown=form.consent_text.data.strip(),
+                                                      language=form.language.data)]
+                db.session.add(contact)
+                db.session.commit()
+                flash(_("Contact added."), "success")
+                return redirect(url_for("sms.contacts"))
+    return render_template("sms/contact_form.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "sms-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/contacts/import", methods=["GET", "POST"])
+@login_required
+def contacts_import():
+    from sms.jobs import import_contacts_job
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        name = f"{uuid.uuid4().hex}.csv"
+        form.file.data.save(_upload_dir() / name)
+        job = get_queue("default").enqueue(import_contacts_job, name, current_user.region.path,
+                                           form.file.data.filename or name, job_timeout=3600)
+        return redirect(url_for("sms.import_status", job_id=job.id))
+    return render_template("sms/import.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/imports/<job_id>")
+@login_required
+def import_status(job_id: str):
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from signage.redis_client import get_redis
+
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except NoSuchJobError:
+        abort(404)
+    if job.meta.get("region_path") and not job.meta["region_path"].startswith(current_user.region.path):
+        abort(404)
+    data = {"status": job.get_status(refresh=True), "done": job.meta.get("done", 0),
+            "total": job.meta.get("total", 0), "result": job.return_value()}
+    if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
+        return jsonify(data)
+    return render_template("sms/import_status.html", job_id=job_id, data=data)
+
+
+@bp.route("/suppression", methods=["GET", "POST"])
+@login_required
+def suppression():
+    from sms.jobs import import_suppression_job
+
+    if not current_user.has_role("admin", "approver") and current_user.region.parent_id is not None:
+        abort(403)
+    form = SuppressionForm()
+    if form.validate_on_submit():
+        name = f"{uuid.uuid4().hex}.txt"
+        form.file.data.save(_upload_dir() / name)
+        job = get_queue("default").enqueue(import_suppression_job, name, form.list_name.data.strip(),
+                                           job_timeout=3600)
+        return redirect(url_for("sms.import_status", job_id=job.id))
+    lists = db.session.execute(select(SuppressionEntry.list_name, func.count()).group_by(
+        SuppressionEntry.list_name)).all()
+    return render_template("sms/suppression.html", form=form, lists=lists)
+
+
+# ------------------------------------------------------------------ outbox phone
+
+
+@bp.route("/outbox")
+@login_required
+def outbox():
+    phones = db.session.execute(select(OutboxMessage.phone, func.count(), func.max(OutboxMessage.created_at))
+                                .group_by(OutboxMessage.phone).order_by(func.max(OutboxMessage.created_at).desc())
+                                .limit(500)).all()
+    return render_template("sms/outbox.html", phones=phones)
+
+
+def _visible_phone(phone: str) -> None:
+    """Operators see the conversation of numbers in their region (or the opt-in codes of unknown numbers
+    only at province level)."""
+    region_id = db.session.scalar(select(Contact.region_id).where(Contact.phone == phone))
+    region = db.session.get(Region, region_id) if region_id else None
+    if region is None:
+        if current_user.region.parent_id is not None:
+            abort(404)
+    elif not current_user.region.contains(region):
+        abort(404)
+
+
+@bp.route("/outbox/<phone>", methods=["GET", "POST"])
+@login_required
+def outbox_phone(phone: str):
+    from sms.webhooks import handle_reply
+
+    _visible_phone(phone)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        db.session.add(OutboxMessage(phone=phone, direction="in", body=form.body.data,
+                                     sid="IN" + uuid.uuid4().hex, status="received"))
+        db.session.commit()
+        if handle_reply(phone, form.body.data, source="keyword"):
+            flash(_("The reply was an opt-out keyword: the number is opted out."), "success")
+        return redirect(url_for("sms.outbox_phone", phone=phone))
+    thread = db.session.scalars(select(OutboxMessage).where(OutboxMessage.phone == phone)
+                                .order_by(OutboxMessage.id)).all()
+    return render_template("sms/outbox_phone.html", phone=phone, thread=thread, form=form)

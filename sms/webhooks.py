@@ -1,0 +1,76 @@
+"""Twilio webhooks: status callbacks (drive the forward-only state machine) and inbound messages (opt-out
+keywords). Every request must carry a valid X-Twilio-Signature; forged ones get 403 and change nothing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from signage.extensions import csrf
+from sms.optouts import ALL_KINDS, opt_out_phone
+from sms.phones import try_normalize
+from sms.settings import optout_keywords
+from sms.status import record_status
+
+bp = Blueprint("sms_webhooks", __name__, url_prefix="/sms/webhooks")
+csrf.exempt(bp)
+
+#: Replies that Twilio itself treats as a refusal of everything from the sender.
+CARRIER_STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def candidate_urls() -> list[str]:
+    """The URL Twilio signed: as this request sees it (ProxyFix applies X-Forwarded-*), and as the public
+    base URL says (correct behind a proxy that rewrites the host or scheme)."""
+    query = request.query_string.decode()
+    path = request.path + (f"?{query}" if query else "")
+    urls = [request.url, current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path]
+    proto = request.headers.get("X-Forwarded-Proto")
+    host = request.headers.get("X-Forwarded-Host")
+    if proto and host:
+        urls.append(f"{proto.split(',')[0].strip()}://{host.split(',')[0].strip()}{path}")
+    return list(dict.fromkeys(urls))
+
+
+def signature_valid() -> bool:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    validator = RequestValidator(token)
+    params = request.form.to_dict(flat=True)
+    return any(validator.validate(url, params, signature) for url in candidate_urls())
+
+
+@bp.post("/twilio/status")
+def twilio_status():
+    if not signature_valid():
+        current_app.logger.warning("Rejected Twilio status callback with a bad signature from %s",
+                                   request.remote_addr)
+        abort(403)
+    mid = request.args.get("mid", type=int)
+    record_status(mid, request.form.get("MessageStatus", ""), sid=request.form.get("MessageSid", ""),
+                  error_code=request.form.get("ErrorCode", "") or "")
+    return Response(status=204)
+
+
+@bp.post("/twilio/inbound")
+def twilio_inbound():
+    if not signature_valid():
+        abort(403)
+    handle_reply(request.form.get("From", ""), request.form.get("Body", ""), source="keyword")
+    return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+def handle_reply(sender: str, body: str, *, source: str) -> str | None:
+    """Opt the sender out when the reply is a refusal keyword. Returns the keyword matched."""
+    word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
+    if word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
+        return None
+    phone = try_normalize(sender)
+    if phone is None:
+        return None
+    kinds = ALL_KINDS if word in CARRIER_STOP_WORDS else ("promotional",)
+    opt_out_phone(phone, kinds, source)
+    return word

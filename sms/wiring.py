@@ -1,0 +1,19 @@
+"""Registers the SMS blueprints, CLI, navigation, approval queue, dashboard widget and demo loader."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def wire(app: Flask) -> None:
+    from signage import add_nav
+    from signage.approval import register_queue
+    from sms import cli, public, views, webhooks
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(webhooks.bp)
+    add_nav(app, "sms.index", _l("SMS"))
+    register_queue(app, views.approval_queue)
+    cli.init_app(app)

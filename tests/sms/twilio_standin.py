@@ -1,0 +1,147 @@
+"""A local stand-in of Twilio's Messages API (the subset the product uses), served on a free loopback port in
+a thread: create and list messages, scripted error responses, a per-request delay, and signed status
+callbacks (X-Twilio-Signature computed with the auth token, as Twilio does)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import requests
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "standin-auth-token"
+
+
+class TwilioStandIn:
+    def __init__(self, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN, *, delay: float = 0.0,
+                 callbacks: bool = True):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.delay = delay
+        self.callbacks = callbacks
+        self.messages: list[dict] = []  # every accepted message, in order
+        self.requests: int = 0
+        self.scripted: dict[str, deque] = defaultdict(deque)  # to → [(http status, twilio code), ...]
+        self.callback_log: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        self._server = None
+        self._thread = None
+
+    # ---- control from tests
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def fail(self, to: str, *errors: tuple[int, int | None]) -> None:
+        """The next requests to `to` answer these (HTTP status, Twilio error code), in order."""
+        self.scripted[to].extend(errors)
+
+    def received(self) -> Counter:
+        with self._lock:
+            return Counter(m["to"] for m in self.messages)
+
+    def start(self) -> TwilioStandIn:
+        self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+
+    # ---- the API
+
+    def wsgi(self, environ, start_response):
+        return self.handle(Request(environ))(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        prefix = f"/2010-04-01/Accounts/{self.account_sid}/Messages"
+        if not self._authorised(request):
+            return self._error(401, 20003, "Authenticate")
+        if request.path == prefix + ".json" and request.method == "POST":
+            return self._create(request)
+        if request.path == prefix + ".json" and request.method == "GET":
+            return self._list(request)
+        return self._error(404, 20404, "The requested resource was not found")
+
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return secrets.compare_digest(header, expected)
+
+    def _create(self, request: Request) -> Response:
+        form = request.form
+        to, body = form.get("To", ""), form.get("Body", "")
+        with self._lock:
+            self.requests += 1
+            scripted = self.scripted[to].popleft() if self.scripted.get(to) else None
+        if scripted is not None:
+            status, code = scripted
+            return self._error(status, code, f"scripted error {code or status}")
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            return self._error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required")
+        sid = "SM" + secrets.token_hex(16)
+        record = {
+            "sid": sid, "account_sid": self.account_sid, "to": to, "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"), "body": body, "status": "queued",
+            "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+            "date_sent": format_datetime(datetime.now(UTC), usegmt=True),
+            "num_segments": "1", "direction": "outbound-api", "error_code": None, "error_message": None,
+            "status_callback": form.get("StatusCallback"),
+        }
+        with self._lock:
+            self.messages.append(record)
+        if self.delay:
+            time.sleep(self.delay)  # received and recorded, answer not sent yet: a kill here is ambiguous
+        if self.callbacks and record["status_callback"]:
+            threading.Thread(target=self._callbacks, args=(record,), daemon=True).start()
+        public = {k: v for k, v in record.items() if k != "status_callback"}
+        return Response(json.dumps(public), status=201, mimetype="application/json")
+
+    def _list(self, request: Request) -> Response:
+        to = request.args.get("To")
+        with self._lock:
+            found = [dict(m) for m in self.messages if to is None or m["to"] == to]
+        for m in found:
+            m.pop("status_callback", None)
+        page = {"messages": found, "page": 0, "page_size": len(found), "next_page_uri": None,
+                "previous_page_uri": None, "first_page_uri": request.full_path, "uri": request.full_path,
+                "start": 0, "end": max(0, len(found) - 1)}
+        return Response(json.dumps(page), status=200, mimetype="application/json")
+
+    def _error(self, status: int, code: int | None, message: str) -> Response:
+        payload = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                   "status": status}
+        return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+    # ---- status callbacks, signed like Twilio's
+
+    def signed_post(self, url: str, params: dict) -> requests.Response:
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+    def status_params(self, record: dict, status: str, error_code: str | None = None) -> dict:
+        params = {"MessageSid": record["sid"], "SmsSid": record["sid"], "AccountSid": self.account_sid,
+                  "MessageStatus": status, "SmsStatus": status, "To": record["to"], "ApiVersion": "2010-04-01"}
+        if error_code:
+            params["ErrorCode"] = error_code
+        return params
+
+    def _callbacks(self, record: dict) -> None:
+        for status in ("sent", "delivered"):
+            try:
+                r = self.signed_post(record["status_callback"], self.status_params(record, status))
+                self.callback_log.append((status, r.status_code))
+            except requests.RequestException:
+                self.callback_log.append((status, 0))
