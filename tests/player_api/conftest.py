@@ -41,3 +41,6 @@ def player(app, token):
     http = app.test_client()
     http.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return http
+
+
+from tests.scheduling.conftest import build, content, player_for, screens  # noqa: E402, F401  (shared fixtures)

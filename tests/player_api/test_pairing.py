@@ -76,7 +76,8 @@ def test_cache_miss_falls_back_to_the_database(app, screen, token):
 
 
 def test_unknown_token_is_unpaired(app, demo):
-    response = app.test_client().post("/api/player/v1/heartbeat", json={}, headers={"Authorization": "Bearer " + "x" * 43})
+    headers = {"Authorization": "Bearer " + "x" * 43}
+    response = app.test_client().post("/api/player/v1/heartbeat", json={}, headers=headers)
     assert response.status_code == 401 and response.get_json() == {"error": "unpaired"}
 
 
