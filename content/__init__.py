@@ -1,10 +1,45 @@
 """The `content` package: media library, slide composer (Pillow + QR), tickers, approval.
 
-`init_app` wires its models, blueprints, CLI commands, navigation, approvers' queue and demo loader.
+`init_app` wires its models, blueprints, CLI commands, navigation, approvers' queue, dashboard widget and
+demo loader.
 """
 
+from __future__ import annotations
+
+import os
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+#: Configuration keys of the package (environment variable of the same name), with defaults.
+CONFIG_DEFAULTS = {
+    "MEDIA_MAX_IMAGE_BYTES": 30 * 1024 * 1024,
+    "MEDIA_MAX_VIDEO_BYTES": 200 * 1024 * 1024,
+    "MEDIA_MAX_PIXELS": 40_000_000,
+}
 
 
 def init_app(app: Flask) -> None:
-    from content import models  # noqa: F401  (tables known to the metadata / migrations)
+    from PIL import Image
+
+    from content import cli, models  # noqa: F401  (tables known to the metadata / migrations)
+    from content.demo import load_demo_content
+    from content.views import media, public, slides, tickers
+    from content.widgets import dashboard_widget
+    from signage import add_nav
+    from signage.approval import register_queue
+
+    for key, default in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, int(os.environ.get(key, default)))
+    Image.MAX_IMAGE_PIXELS = app.config["MEDIA_MAX_PIXELS"]
+
+    for bp in (public.bp, media.bp, slides.bp, tickers.bp):
+        app.register_blueprint(bp)
+    add_nav(app, "content_media.index", _l("Media"))
+    add_nav(app, "content_slides.index", _l("Slides"))
+    add_nav(app, "content_tickers.index", _l("Tickers"))
+    register_queue(app, slides.queue_items)
+    register_queue(app, tickers.queue_items)
+    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)
+    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo_content)
+    cli.init_app(app)

@@ -16,7 +16,8 @@ from signage.extensions import db
 log = logging.getLogger(__name__)
 
 
-def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: int | None) -> str | None:
+def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: int | None,
+                 announce: bool = True) -> str | None:
     """Render the on-air version of a slide; announces the change when a new file was made."""
     slide = db.session.get(Slide, slide_id)
     if slide is None or not slide.on_air:
@@ -31,7 +32,8 @@ def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: i
         rendering.save_render(key, renderer.to_jpeg(result.image), "jpg", "image/jpeg", width, height)
     finally:
         rendering.clear_pending(key)
-    notify_changed("slide", slide_id)
+    if announce:
+        notify_changed("slide", slide_id)
     return key
 
 

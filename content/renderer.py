@@ -167,7 +167,12 @@ def _cover(path: Path, size: tuple[int, int]) -> Image.Image:
             src.draft("RGB", (size[0], size[1]))
         img = ImageOps.exif_transpose(src)
         img = img.convert("RGB")
-        return ImageOps.fit(img, size, method=Image.Resampling.BICUBIC, reducing_gap=2.0)
+        # crop to the target aspect ratio around the centre, scaling in the same pass
+        scale = max(size[0] / img.width, size[1] / img.height)
+        crop_w, crop_h = size[0] / scale, size[1] / scale
+        left, top = (img.width - crop_w) / 2, (img.height - crop_h) / 2
+        return img.resize(size, Image.Resampling.BICUBIC, box=(left, top, left + crop_w, top + crop_h),
+                          reducing_gap=2.0)
 
 
 def render(spec: dict, image_path: Path | None = None) -> Rendered:

@@ -45,3 +45,69 @@ def make_photo(width: int = 1600, height: int = 1000, fmt: str = "JPEG", exif_or
 @pytest.fixture
 def photo() -> bytes:
     return make_photo()
+
+
+def make_png_bomb(width: int = 20000, height: int = 20000) -> bytes:
+    """A real, valid 1-bit PNG of width × height pixels that compresses to a few dozen KB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def mp4_box(kind: bytes, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def make_mp4(seconds: float = 12.5, codec: bytes = b"avc1") -> bytes:
+    """A minimal ISO-BMFF file: ftyp + moov(mvhd + a sample description naming the codec) + mdat."""
+    import struct
+
+    ftyp = mp4_box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
+    mvhd = mp4_box(b"mvhd", b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, 1000, int(seconds * 1000)) + b"\x00" * 80)
+    stsd = mp4_box(b"stsd", b"\x00" * 8 + mp4_box(codec, b"\x00" * 78))
+    moov = mp4_box(b"moov", mvhd + mp4_box(b"trak", stsd))
+    return ftyp + moov + mp4_box(b"mdat", b"\x00" * 256)
+
+
+def make_webm(seconds: float = 5.0) -> bytes:
+    """EBML header (DocType webm) + Segment › Info with TimecodeScale and Duration."""
+    import struct
+
+    def element(eid: bytes, payload: bytes) -> bytes:
+        return eid + bytes([0x80 | len(payload)]) + payload if len(payload) < 127 else \
+            eid + b"\x40" + bytes([len(payload)]) + payload
+
+    header = element(b"\x1a\x45\xdf\xa3", element(b"\x42\x82", b"webm") + element(b"\x42\x87", b"\x04"))
+    info = element(b"\x15\x49\xa9\x66", element(b"\x2a\xd7\xb1", (1_000_000).to_bytes(3, "big"))
+                   + element(b"\x44\x89", struct.pack(">d", seconds * 1000)))
+    return header + b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff" + info + b"\x00" * 64
+
+
+def stored_files(app) -> list:
+    """Every file under MEDIA_ROOT (temporary files included)."""
+    from pathlib import Path
+
+    root = Path(app.config["MEDIA_ROOT"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def upload(client, files: list[tuple[bytes, str]], **form):
+    """POST files to the media library the way the XHR uploader does (JSON answer)."""
+    import io as _io
+
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client.get("/content/media/").get_data(as_text=True))
+    data = {"csrf_token": token, "files": [(_io.BytesIO(body), name) for body, name in files], **form}
+    return client.post("/content/media/upload", data=data, content_type="multipart/form-data",
+                       headers={"Accept": "application/json"})

@@ -1,0 +1,38 @@
+"""`flask content ...` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+content_cli = AppGroup("content", help="Media, slides and tickers.")
+
+
+@content_cli.command("prerender")
+def prerender() -> None:
+    """Render every on-air slide for every screen in its region now (normally RQ jobs do this)."""
+    from content import jobs
+    from content.models import Slide
+    from content.rendering import slide_languages
+    from signage.extensions import db
+    from signage.models import Region, Screen
+
+    count = 0
+    for slide in db.session.scalars(select(Slide).where(Slide.on_air.is_not(None))).all():
+        langs = slide_languages(slide.on_air)
+        screens = db.session.scalars(
+            select(Screen).join(Region, Region.id == Screen.region_id)
+            .where(Region.path.startswith(slide.region.path), Screen.retired_at.is_(None))
+        ).all()
+        for screen in screens:
+            for lang in [lang for lang in screen.languages or ["vi"] if lang in langs] or ["vi"]:
+                jobs.render_slide(slide.id, screen.width, screen.height, lang,
+                                  screen.id if slide.on_air.get("qr_url") else None)
+                count += 1
+    click.echo(f"{count} slide renders checked.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(content_cli)

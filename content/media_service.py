@@ -1,0 +1,122 @@
+"""Media library operations: add an upload, find where an item is used, delete (refused while on air)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
+from sqlalchemy import func, or_, select
+
+from content import storage
+from content.intake import intake
+from content.models import Media, Render, Slide
+from signage.extensions import db
+from signage.redis_client import get_queue
+
+log = logging.getLogger(__name__)
+
+
+class MediaInUse(RuntimeError):
+    """Deleting is refused; str(exc) says where the item is used."""
+
+
+def split_tags(raw: str) -> list[str]:
+    seen: list[str] = []
+    for tag in raw.replace(";", ",").split(","):
+        tag = " ".join(tag.strip().lower().split())
+        if tag and tag not in seen:
+            seen.append(tag[:50])
+    return seen
+
+
+def display_name(filename: str | None) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:300] or _("untitled")
+
+
+def add_upload(stream: BinaryIO, filename: str | None, region_id: int, user_id: int | None,
+               tags: list[str] | None = None) -> tuple[Media, bool]:
+    """Validate and store one upload. Returns (media, created); the same file already in this region's
+    library is returned as is. Raises UploadRejected with nothing stored."""
+    accepted = intake(stream)
+    existing = db.session.scalar(select(Media).where(Media.region_id == region_id, Media.sha256 == accepted.sha256))
+    if existing is not None:
+        accepted.discard()
+        return existing, False
+    was_stored = storage.exists(accepted.sha256, accepted.ext)
+    accepted.adopt()
+    media = Media(region_id=region_id, name=display_name(filename), sha256=accepted.sha256, ext=accepted.ext,
+                  mime=accepted.mime, kind=accepted.kind, size=accepted.size, width=accepted.width,
+                  height=accepted.height, duration_s=accepted.duration_s, tags=tags or [], created_by_id=user_id)
+    db.session.add(media)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if not was_stored:
+            storage.remove(accepted.sha256, accepted.ext)
+        raise
+    enqueue_renditions(media.id)
+    return media, True
+
+
+def enqueue_renditions(media_id: int) -> None:
+    try:
+        get_queue("default").enqueue("content.jobs.make_renditions", media_id, result_ttl=60, failure_ttl=3600)
+    except RedisError:
+        log.exception("could not enqueue renditions of media %s", media_id)
+
+
+def thumbnail_url(media: Media) -> str | None:
+    from content.rendering import THUMB_SIZE, rendition_key
+
+    if media.kind != "image":
+        return None
+    render = db.session.scalar(select(Render).where(Render.key == rendition_key(media.sha256, *THUMB_SIZE)))
+    return render.url if render else None
+
+
+def matches(media: Media, text: str = "", tag: str = "") -> bool:
+    """Search by words in the name or tags (case-insensitive, Unicode-aware) and/or one exact tag."""
+    haystack = " ".join([media.name, *media.tags]).casefold()
+    if tag and tag.casefold() not in [t.casefold() for t in media.tags]:
+        return False
+    return all(word in haystack for word in text.casefold().split())
+
+
+def slides_using(media_id: int) -> list[Slide]:
+    """Slides whose working copy or on-air version shows this media item."""
+    slides = db.session.scalars(select(Slide).where(or_(Slide.media_id == media_id,
+                                                        Slide.on_air.is_not(None)))).all()
+    return [s for s in slides if s.media_id == media_id or (s.on_air or {}).get("media_id") == media_id]
+
+
+def scheduled(item_type: str, item_id: int) -> bool:
+    """Ask the scheduling package (if it offers `item_in_use`) whether a schedule plays the item."""
+    try:
+        module = importlib.import_module("signage.scheduling.api")
+    except ImportError:
+        return False
+    check = getattr(module, "item_in_use", None)
+    return bool(check(item_type, item_id)) if callable(check) else False
+
+
+def delete_media(media: Media) -> None:
+    """Delete the item (and its file when no other item has the same bytes); refused while used."""
+    users = slides_using(media.id)
+    if users:
+        names = ", ".join(s.name for s in users[:5])
+        raise MediaInUse(_("Still used by slides: %(names)s. Remove it from them first.", names=names))
+    if scheduled("media", media.id):
+        raise MediaInUse(_("This item is in a schedule that is on air. Remove it from the schedule first."))
+    sha, ext, media_id = media.sha256, media.ext, media.id
+    db.session.delete(media)
+    db.session.commit()
+    if not db.session.scalar(select(func.count()).select_from(Media).where(Media.sha256 == sha)):
+        storage.remove(sha, ext)
+    from content.api import notify_changed
+
+    notify_changed("media", media_id)

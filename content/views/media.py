@@ -1,0 +1,112 @@
+"""The media library: upload (drag-and-drop, bulk, progress), browse and search, tags, where used, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from content import media_service
+from content.intake import UploadRejected
+from content.models import Media
+from signage.extensions import db
+from signage.models import Region
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+
+bp = Blueprint("content_media", __name__, url_prefix="/content/media", template_folder="../templates")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.headers.get("X-Requested-With") == "fetch"
+
+
+@bp.route("/")
+@login_required
+def index():
+    text, tag, kind = (request.args.get(k, "").strip() for k in ("q", "tag", "kind"))
+    query = scoped_select(Media).options(joinedload(Media.region)).order_by(Media.created_at.desc(), Media.id.desc())
+    if kind in ("image", "video"):
+        query = query.where(Media.kind == kind)
+    items = [m for m in db.session.scalars(query) if media_service.matches(m, text, tag)]
+    thumbs = {m.id: media_service.thumbnail_url(m) for m in items}
+    return render_template("content/media_index.html", items=items, thumbs=thumbs, q=text, tag=tag, kind=kind,
+                           regions=scoped_regions())
+
+
+@bp.route("/upload", methods=["POST"])
+@login_required
+def upload():
+    """One or many files (field `files`). JSON answer for the XHR uploader, flashes for a plain form."""
+    region = require_region_in_scope(request.form.get("region_id", type=int) or current_user.region_id)
+    tags = media_service.split_tags(request.form.get("tags", ""))
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    results = []
+    for upload_file in files:
+        try:
+            media, created = media_service.add_upload(upload_file.stream, upload_file.filename, region.id,
+                                                      current_user.id, tags)
+        except UploadRejected as exc:
+            results.append({"name": upload_file.filename, "ok": False, "message": str(exc)})
+            continue
+        results.append({"name": upload_file.filename, "ok": True, "id": media.id, "created": created,
+                        "url": url_for("content_media.show", media_id=media.id),
+                        "message": _("Uploaded.") if created else _("Already in the library.")})
+    if not files:
+        results.append({"name": "", "ok": False, "message": _("Choose at least one file.")})
+    status = 200 if any(r["ok"] for r in results) else 400
+    if _wants_json():
+        return jsonify(results=results), status
+    for r in results:
+        flash(f"{r['name']}: {r['message']}", "success" if r["ok"] else "error")
+    return redirect(url_for("content_media.index")), 303
+
+
+@bp.route("/<int:media_id>")
+@login_required
+def show(media_id: int):
+    media = get_scoped_or_404(Media, media_id)
+    return render_template("content/media_show.html", media=media, thumb=media_service.thumbnail_url(media),
+                           slides=media_service.slides_using(media.id),
+                           scheduled=media_service.scheduled("media", media.id))
+
+
+@bp.route("/<int:media_id>/edit", methods=["POST"])
+@login_required
+def edit(media_id: int):
+    media = get_scoped_or_404(Media, media_id)
+    name = request.form.get("name", "").strip()
+    if name:
+        media.name = name[:300]
+    media.tags = media_service.split_tags(request.form.get("tags", ""))
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("content_media.show", media_id=media.id))
+
+
+@bp.route("/<int:media_id>/delete", methods=["POST"])
+@login_required
+def delete(media_id: int):
+    media = get_scoped_or_404(Media, media_id)
+    try:
+        media_service.delete_media(media)
+    except media_service.MediaInUse as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("content_media.show", media_id=media_id)), 303
+    flash(_("Deleted."), "success")
+    return redirect(url_for("content_media.index")), 303
+
+
+@bp.route("/choices.json")
+@login_required
+def choices():
+    """Images for the slide composer's picker."""
+    query = scoped_select(Media).where(Media.kind == "image").order_by(Region.path, Media.name)
+    return jsonify([{"id": m.id, "name": m.name, "url": m.url} for m in db.session.scalars(query)])
+
+
+def image_choices() -> list[tuple[int, str]]:
+    query = scoped_select(Media).where(Media.kind == "image").order_by(Media.name)
+    return [(m.id, m.name) for m in db.session.scalars(query)]
+
+

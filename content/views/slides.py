@@ -1,0 +1,254 @@
+"""The slide composer: list, compose/edit with a live preview per size and language, approval, QR report."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from content import renderer, rendering, storage, workflow
+from content.forms import LANGUAGE_LABELS, TEMPLATE_LABELS, SlideForm
+from content.models import CONTENT_LANGUAGES, Media, QrScan, Slide
+from content.qrlinks import tracked_url
+from content.views.media import image_choices
+from signage.approval import ApprovalError
+from signage.extensions import db
+from signage.models import Region, Screen
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+
+bp = Blueprint("content_slides", __name__, url_prefix="/content/slides", template_folder="../templates")
+
+#: Sizes offered in the preview besides those of the screens in the user's scope.
+PREVIEW_SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (384, 64)]
+MAX_PREVIEW_PIXELS = 4096 * 4096
+
+
+def preview_sizes() -> list[tuple[int, int]]:
+    rows = db.session.execute(
+        scoped_select(Screen).with_only_columns(Screen.width, Screen.height).where(Screen.retired_at.is_(None))
+    )
+    sizes = list(PREVIEW_SIZES)
+    for size in sorted({tuple(r) for r in rows}):
+        if size not in sizes:
+            sizes.append(size)
+    return sizes
+
+
+def _form(slide: Slide | None) -> SlideForm:
+    form = SlideForm(obj=slide)
+    form.region_id.choices = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+    form.media_id.choices = [(0, _("(no image)")), *image_choices()]
+    if request.method == "GET":
+        if slide is not None:
+            form.load_texts(slide.texts or {})
+            form.media_id.data = slide.media_id or 0
+        else:
+            form.region_id.data = current_user.region_id
+    return form
+
+
+def _fill(slide: Slide, form: SlideForm) -> bool:
+    """Copy the form into the working copy; True when anything changed."""
+    media_id = form.media_id.data or None
+    if media_id:
+        get_scoped_or_404(Media, media_id)
+    new = {"name": form.name.data, "region_id": require_region_in_scope(form.region_id.data).id,
+           "template": form.template.data, "texts": form.texts(), "media_id": media_id,
+           "qr_url": form.qr_url.data or "", "duration_s": form.duration_s.data}
+    changed = any(getattr(slide, k) != v for k, v in new.items())
+    for key, value in new.items():
+        setattr(slide, key, value)
+    return changed
+
+
+@bp.route("/")
+@login_required
+def index():
+    query = scoped_select(Slide).options(joinedload(Slide.region)).order_by(Slide.updated_at.desc())
+    state = request.args.get("state", "")
+    if state:
+        query = query.where(Slide.approval_state == state)
+    return render_template("content/slides_index.html", slides=db.session.scalars(query).all(),
+                           templates=TEMPLATE_LABELS, state=state)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _form(None)
+    if form.validate_on_submit():
+        slide = Slide(created_by_id=current_user.id)
+        _fill(slide, form)
+        db.session.add(slide)
+        db.session.commit()
+        flash(_("Slide saved as a draft."), "success")
+        return redirect(url_for("content_slides.edit", slide_id=slide.id))
+    status = 400 if request.method == "POST" else 200
+    return _page(form, None), status
+
+
+@bp.route("/<int:slide_id>", methods=["GET", "POST"])
+@login_required
+def edit(slide_id: int):
+    slide = get_scoped_or_404(Slide, slide_id)
+    form = _form(slide)
+    if form.validate_on_submit():
+        if _fill(slide, form):
+            workflow.edited(slide)
+            flash(_("Saved. The slide needs approval again; the approved version stays on air until then.")
+                  if slide.on_air else _("Saved."), "success")
+        db.session.commit()
+        return redirect(url_for("content_slides.edit", slide_id=slide.id))
+    status = 400 if request.method == "POST" else 200
+    return _page(form, slide), status
+
+
+def _page(form: SlideForm, slide: Slide | None):
+    return render_template("content/slide_form.html", form=form, slide=slide, sizes=preview_sizes(),
+                           languages=LANGUAGE_LABELS, content_languages=CONTENT_LANGUAGES)
+
+
+@bp.route("/preview", methods=["POST"])
+@login_required
+def preview():
+    """Render the unsaved form at one size and language (in the request: preview only)."""
+    form = _form(None)
+    form.validate()  # fills .data (filters) even if incomplete: a half-written slide still previews
+    try:
+        width, height = (int(v) for v in request.form.get("preview_size", "1920x1080").split("x"))
+    except ValueError:
+        abort(400)
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        abort(400)
+    lang = request.form.get("preview_lang", "vi")
+    lang = lang if lang in CONTENT_LANGUAGES else "vi"
+    texts = form.texts()
+    image_path, image = None, None
+    if form.media_id.data:
+        media = get_scoped_or_404(Media, form.media_id.data)
+        if media.kind == "image":
+            image_path = storage.path_for(media.sha256, media.ext)
+            image = {"sha256": media.sha256, "ext": media.ext}
+    slide_id = request.form.get("slide_id", type=int) or 0
+    spec = {"template": form.template.data or "title_body", "width": width, "height": height, "lang": lang,
+            "title": rendering.pick_lang(texts.get("title"), lang),
+            "body": rendering.pick_lang(texts.get("body"), lang),
+            "caption": rendering.pick_lang(texts.get("caption"), lang), "image": image,
+            "qr": tracked_url(slide_id, None) if form.qr_url.data else None}
+    result = renderer.render(spec, image_path)
+    response = send_file(io.BytesIO(renderer.to_jpeg(result.image, quality=80)), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _transition(slide_id: int, action: str):
+    slide = get_scoped_or_404(Slide, slide_id)
+    try:
+        if action == "submit":
+            workflow.submit(slide)
+            flash(_("Submitted for approval."), "success")
+        elif action == "approve":
+            workflow.approve(slide, request.form.get("comment", ""))
+            prerender(slide)
+            flash(_("Approved: this version is now on air."), "success")
+        elif action == "reject":
+            workflow.reject(slide, request.form.get("comment", ""))
+            flash(_("Rejected with a comment to the author."), "success")
+    except ApprovalError as exc:
+        db.session.rollback()
+        flash(_translate_approval_error(exc), "error")
+        return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
+    return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
+
+
+def _translate_approval_error(exc: ApprovalError) -> str:
+    text = str(exc)
+    if "comment" in text:
+        return _("A rejection needs a comment saying what to change.")
+    if "Only approvers" in text:
+        return _("Only approvers can approve or reject.")
+    return _("This step is not possible in the current state.")
+
+
+@bp.route("/<int:slide_id>/submit", methods=["POST"])
+@login_required
+def submit(slide_id: int):
+    return _transition(slide_id, "submit")
+
+
+@bp.route("/<int:slide_id>/approve", methods=["POST"])
+@login_required
+def approve(slide_id: int):
+    return _transition(slide_id, "approve")
+
+
+@bp.route("/<int:slide_id>/reject", methods=["POST"])
+@login_required
+def reject(slide_id: int):
+    return _transition(slide_id, "reject")
+
+
+@bp.route("/<int:slide_id>/delete", methods=["POST"])
+@login_required
+def delete(slide_id: int):
+    from content.api import notify_changed
+    from content.media_service import scheduled
+
+    slide = get_scoped_or_404(Slide, slide_id)
+    if slide.on_air and scheduled("slide", slide.id):
+        flash(_("This slide is in a schedule that is on air. Remove it from the schedule first."), "error")
+        return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
+    db.session.delete(slide)
+    db.session.commit()
+    notify_changed("slide", slide_id)
+    flash(_("Deleted."), "success")
+    return redirect(url_for("content_slides.index")), 303
+
+
+def prerender(slide: Slide) -> None:
+    """After approval: queue renders for the screens of the slide's region (their sizes and languages)."""
+    from content.api import asset_for
+
+    screens = db.session.scalars(
+        select(Screen).join(Region, Region.id == Screen.region_id)
+        .where(Region.path.startswith(slide.region.path), Screen.retired_at.is_(None))
+    ).all()
+    langs = rendering.slide_languages(slide.on_air or {})
+    for screen in screens:
+        for lang in [lang for lang in screen.languages or ["vi"] if lang in langs] or ["vi"]:
+            asset_for("slide", slide.id, screen.width, screen.height, lang, screen.id)
+
+
+@bp.route("/scans")
+@login_required
+def scans():
+    """QR scans per screen and per slide: how well each screen works."""
+    slide_ids = select(Slide.id).join(Region, Region.id == Slide.region_id).where(
+        Region.path.startswith(current_user.region.path))
+    per_slide = db.session.execute(
+        select(Slide.id, Slide.name, func.count(QrScan.id)).join(QrScan, QrScan.slide_id == Slide.id)
+        .where(Slide.id.in_(slide_ids)).group_by(Slide.id, Slide.name).order_by(func.count(QrScan.id).desc())
+    ).all()
+    per_screen = db.session.execute(
+        select(QrScan.screen_id, Screen.name, func.count(QrScan.id)).outerjoin(Screen, Screen.id == QrScan.screen_id)
+        .where(QrScan.slide_id.in_(slide_ids)).group_by(QrScan.screen_id, Screen.name)
+        .order_by(func.count(QrScan.id).desc())
+    ).all()
+    per_pair = db.session.execute(
+        select(QrScan.slide_id, Slide.name, QrScan.screen_id, Screen.name, func.count(QrScan.id))
+        .join(Slide, Slide.id == QrScan.slide_id).outerjoin(Screen, Screen.id == QrScan.screen_id)
+        .where(QrScan.slide_id.in_(slide_ids))
+        .group_by(QrScan.slide_id, Slide.name, QrScan.screen_id, Screen.name).order_by(func.count(QrScan.id).desc())
+    ).all()
+    return render_template("content/scans.html", per_slide=per_slide, per_screen=per_screen, per_pair=per_pair)
+
+
+def queue_items() -> list[dict]:
+    """Approvers' queue provider: submitted slides in the approver's region."""
+    query = scoped_select(Slide).where(Slide.approval_state == "submitted")
+    return [{"kind": _("Slide"), "title": s.name, "submitted_at": s.submitted_at, "submitted_by": None,
+             "url": url_for("content_slides.edit", slide_id=s.id)} for s in db.session.scalars(query)]
