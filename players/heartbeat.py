@@ -35,7 +35,7 @@ def normalise(body: dict, now_ms: int, remote_addr: str) -> dict:
     playing = body.get("playing") if isinstance(body.get("playing"), dict) else {}
     return {
         "last_seen_ms": now_ms,
-        "playing": json.loads(json.dumps(playing)[:4000]) if len(json.dumps(playing)) <= 4000 else {},
+        "playing": playing if len(json.dumps(playing)) <= 4000 else {},
         "app_version": str(body.get("app_version") or "")[:64],
         "screen_w": _int(body.get("screen_w")),
         "screen_h": _int(body.get("screen_h")),
@@ -58,12 +58,14 @@ def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bo
     pipe = get_redis().pipeline(transaction=False)
     pipe.getset(_key("hb", screen_id), json.dumps(beat))
     pipe.getset(_key("hbsig", screen_id), _state_signature(beat))
-    pipe.set(_key("hbdb", screen_id), 1, nx=True, ex=interval)
-    previous, old_sig, due = pipe.execute()
+    pipe.get(_key("hbdb", screen_id))
+    previous, old_sig, last_write = pipe.execute()
+    due = last_write is None or now_ms - int(last_write) >= interval * 1000
     came_back = previous is None or not is_online(json.loads(previous)["last_seen_ms"], now_ms, _poll(screen_id))
     if not (due or came_back or old_sig is None or old_sig.decode() != _state_signature(beat)):
         return False
     _write_db(screen_id, beat)
+    get_redis().set(_key("hbdb", screen_id), now_ms, ex=7 * 24 * 3600)
     return True
 
 
