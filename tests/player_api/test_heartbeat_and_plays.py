@@ -56,7 +56,8 @@ def test_online_until_one_point_one_intervals_plus_grace():
 
 def _play(pid: str, **kw) -> dict:
     return dict({"id": pid, "item_type": "slide", "item_id": 3, "entry_id": 7,
-                 "started_at": "2026-12-01T08:00:00+07:00", "duration_s": 10, "name": "Lễ hội Nghinh Ông", "sha256": "ab" * 32}, **kw)
+                 "started_at": "2026-12-01T08:00:00+07:00", "duration_s": 10,
+                 "name": "Lễ hội Nghinh Ông", "sha256": "ab" * 32}, **kw)
 
 
 def test_plays_are_idempotent_on_the_client_id(app, player, screen):
