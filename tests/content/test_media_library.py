@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-
 from PIL import Image
 from sqlalchemy import func, select
 
