@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -22,14 +23,14 @@ COUNTED_STATES = (MessageState.SENDING, MessageState.SENT, MessageState.DELIVERE
 @dataclass(frozen=True)
 class Step:
     key: str
-    label: str
+    label: object
     condition: ColumnElement
 
 
 @dataclass
 class StepCount:
     key: str
-    label: str
+    label: object
     remaining: int
     removed: int
 
@@ -45,32 +46,33 @@ def subtree_region_ids(region_ids: list[int]) -> list[int]:
 def campaign_steps(campaign, *, now: datetime, cap: int = 3) -> list[Step]:
     """Every filter of `campaign` in order: audience first, then (for promotional) the rules."""
     aud = campaign.audience or {}
-    steps = [Step("region_scope", "In the campaign's region",
+    steps = [Step("region_scope", _l("In the campaign's region"),
                   Contact.region_id.in_(subtree_region_ids([campaign.region_id])))]
     if aud.get("kinds"):
-        steps.append(Step("kinds", "Audience kind", Contact.kind.in_(aud["kinds"])))
+        steps.append(Step("kinds", _l("Audience kind"), Contact.kind.in_(aud["kinds"])))
     if aud.get("region_ids"):
-        steps.append(Step("regions", "Selected regions", Contact.region_id.in_(subtree_region_ids(aud["region_ids"]))))
+        selected = subtree_region_ids(aud["region_ids"])
+        steps.append(Step("regions", _l("Selected regions"), Contact.region_id.in_(selected)))
     if aud.get("languages"):
-        steps.append(Step("languages", "Languages", Contact.language.in_(aud["languages"])))
+        steps.append(Step("languages", _l("Languages"), Contact.language.in_(aud["languages"])))
     if aud.get("tags"):
-        steps.append(Step("tags", "Tags", or_(*[Contact.tags_text.contains(f",{t},") for t in aud["tags"]])))
+        steps.append(Step("tags", _l("Tags"), or_(*[Contact.tags_text.contains(f",{t},") for t in aud["tags"]])))
     if aud.get("present_on"):
         day = date.fromisoformat(aud["present_on"])
-        steps.append(Step("present_on", "Tourists present on the date", and_(
+        steps.append(Step("present_on", _l("Tourists present on the date"), and_(
             Contact.kind == ContactKind.TOURIST.value, Contact.arrival_date <= day,
             or_(Contact.departure_date.is_(None), Contact.departure_date >= day))))
-    steps.append(Step("opted_out", "Opted out of this kind", ~exists().where(
+    steps.append(Step("opted_out", _l("Opted out of this kind"), ~exists().where(
         OptOut.contact_id == Contact.id, OptOut.kind == campaign.kind)))
     if campaign.kind == CampaignKind.PROMOTIONAL:
-        steps.append(Step("consent", "Without prior consent", Contact.consent_at.is_not(None)))
-        steps.append(Step("suppressed", "On a suppression list (national DNC or local)", ~exists().where(
+        steps.append(Step("consent", _l("Without prior consent"), Contact.consent_at.is_not(None)))
+        steps.append(Step("suppressed", _l("On a suppression list (national DNC or local)"), ~exists().where(
             SuppressionEntry.phone == Contact.phone)))
         recent = (select(Message.contact_id).where(
             Message.promotional.is_(True), Message.claimed_at >= now - timedelta(hours=24),
             Message.state.in_([s.value for s in COUNTED_STATES]))
             .group_by(Message.contact_id).having(func.count() >= cap))
-        steps.append(Step("daily_cap", "Reached 3 promotional messages in 24 h (deferred, not dropped)",
+        steps.append(Step("daily_cap", _l("Reached 3 promotional messages in 24 h (deferred, not dropped)"),
                           Contact.id.not_in(recent)))
     return steps
 
@@ -80,7 +82,7 @@ def preview_counts(campaign, *, now: datetime, cap: int = 3) -> list[StepCount]:
     counts: list[StepCount] = []
     conditions: list[ColumnElement] = []
     previous = db.session.scalar(select(func.count()).select_from(Contact))
-    counts.append(StepCount("all", "All contacts", previous, 0))
+    counts.append(StepCount("all", _l("All contacts"), previous, 0))
     for step in campaign_steps(campaign, now=now, cap=cap):
         conditions.append(step.condition)
         remaining = db.session.scalar(select(func.count()).select_from(Contact).where(*conditions))

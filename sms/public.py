@@ -58,7 +58,7 @@ def join():
                 phone = normalize_phone(form.phone.data)
             except InvalidPhone:
                 form.phone.errors.append(_("This is not a valid mobile number. Include the country code, "
-                                           "e.g. +44 7700 900123, or a Vietnamese number like 0912 345 678."))
+                                           "e.g. +44 7911 123456, or a Vietnamese number like 0912 345 678."))
                 status = 400
             else:
                 with force_locale(form.language.data):
