@@ -1,0 +1,89 @@
+"""Renders run in a real RQ worker process (never in the request); enqueueing is idempotent; demo content."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask_login import login_user
+from PIL import Image
+
+from content import api, storage, workflow
+from content.demo import load_demo_content
+from content.models import Media, Slide, Ticker
+from signage.extensions import db
+from signage.models import User
+from signage.redis_client import get_queue
+from tests.conftest import DEMO_DATA
+from tests.content.conftest import make_photo, upload
+
+
+@pytest.fixture
+def async_jobs(app, service_env):
+    """Jobs go to Redis for a real worker; media in the folder the worker process uses."""
+    app.config.update(RQ_SYNC=False, MEDIA_ROOT=service_env["MEDIA_ROOT"])
+    yield
+    app.config["RQ_SYNC"] = True
+
+
+def test_a_real_worker_renders_what_asset_for_enqueued_once(app, demo, async_jobs, worker_factory):
+    with app.app_context():
+        slide = Slide(region_id=demo["BT-PT"].id, name="Kê Gà", qr_url="https://binhthuan.gov.vn/",
+                      texts={"title": {"vi": "Hải đăng Kê Gà"}, "body": {"vi": "Ngọn hải đăng cổ nhất Việt Nam."}})
+        db.session.add(slide)
+        db.session.commit()
+        workflow.submit(slide)
+        with app.test_request_context():
+            login_user(User.query.filter_by(username="approver").one())
+            workflow.approve(slide)
+        for _ in range(3):
+            assert api.asset_for("slide", slide.id, 1280, 720, "vi", 3) is None
+        assert get_queue("default").count == 1, "the same render was enqueued more than once"
+        slide_id = slide.id
+
+    assert worker_factory(burst=True).wait(timeout=90) == 0
+    with app.app_context():
+        asset = api.asset_for("slide", slide_id, 1280, 720, "vi", 3)
+        assert asset is not None
+        with Image.open(storage.path_for(asset["sha256"], "jpg")) as img:
+            assert img.size == (1280, 720)
+
+
+def test_a_real_worker_makes_the_renditions_of_an_upload(app, demo, login, async_jobs, worker_factory):
+    result = upload(login("phanthiet"), [(make_photo(), "mui-ne.jpg")]).get_json()["results"][0]
+    with app.app_context():
+        assert api.asset_for("media", result["id"], 1920, 1080, "vi", None) is None
+    assert worker_factory(burst=True).wait(timeout=90) == 0
+    with app.app_context():
+        asset = api.asset_for("media", result["id"], 1920, 1080, "vi", None)
+        assert asset["kind"] == "image" and asset["mime"] == "image/jpeg"
+        with Image.open(storage.path_for(asset["sha256"], "jpg")) as img:
+            assert img.size == (1600, 1000)  # fits 1920×1080 already: never upscaled, never cropped
+
+
+def test_delete_is_refused_while_scheduling_says_the_item_is_on_air(app, demo, login, monkeypatch):
+    import signage.scheduling.api as scheduling_api
+
+    result = upload(login("phanthiet"), [(make_photo(), "mui-ne.jpg")]).get_json()["results"][0]
+    monkeypatch.setattr(scheduling_api, "item_in_use", lambda item_type, item_id: item_type == "media")
+    client = login("phanthiet")
+    page = f"/content/media/{result['id']}"
+    client.post_form(f"{page}/delete", {}, token_from=page)
+    with app.app_context():
+        assert db.session.get(Media, result["id"]) is not None
+    assert "In a schedule" in client.get(page).get_data(as_text=True) or "lịch" in client.get(page).get_data(
+        as_text=True)
+
+
+def test_demo_content_is_approved_renders_for_the_demo_screens_and_loads_once(app, demo):
+    data = json.loads(DEMO_DATA.read_text(encoding="utf-8"))
+    with app.app_context():
+        assert load_demo_content(data) == {"slides": 2, "tickers": 1}
+        assert load_demo_content(data) == {"slides": 0, "tickers": 0}
+        items = api.schedulable_items(demo["BT"].id)
+        assert sorted(i["type"] for i in items) == ["slide", "slide", "ticker"]
+        slide = next(i for i in items if i["type"] == "slide")
+        assert set(api.item_languages("slide", slide["id"])) == {"vi", "en", "ru"}
+        assert api.asset_for("slide", slide["id"], 1920, 1080, "vi", 1) is not None
+        ticker = db.session.query(Ticker).one()
+        assert api.ticker_for(ticker.id)["texts"]["ru"].startswith("Добро пожаловать")
