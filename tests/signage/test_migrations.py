@@ -16,7 +16,6 @@ def test_models_and_migrations_agree(app_ctx):
 def test_migrations_have_a_single_head():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-    from flask_migrate import Migrate  # noqa: F401  (config comes from the migrations folder)
 
     from tests.servers import PROJECT_ROOT
 
