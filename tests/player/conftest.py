@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -21,3 +23,144 @@ def paired(app, demo):
         return screen.id, token
 
     return _pair
+
+
+# ---------------------------------------------------------------- content on air, through the packages' APIs
+
+PALETTE = [(11, 107, 203), (198, 40, 40), (46, 125, 50), (245, 124, 0), (106, 27, 154), (0, 131, 143)]
+
+
+def poster(label: str, colour: tuple[int, int, int], size=(1920, 1080)) -> bytes:
+    """A clean, legible test image: a coloured field with a large label (what a tester sees on screen)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    draw.rectangle((0, int(h * 0.78), w, h), fill=tuple(max(0, c - 60) for c in colour))
+    try:
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", int(min(w, h) * 0.16))
+    except OSError:
+        font = ImageFont.load_default()
+    box = draw.textbbox((0, 0), label, font=font)
+    draw.text(((w - (box[2] - box[0])) / 2, (h * 0.78 - (box[3] - box[1])) / 2), label, font=font, fill="white")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+class OnAir:
+    """Creates media, slides, tickers, playlists and schedule entries with the owners' public functions.
+    Renders run inline (RQ_SYNC) in the test process and land in the MEDIA_ROOT the controller serves."""
+
+    def __init__(self, app, demo):
+        self.app = app
+        self.demo = demo
+
+    def screen(self, name: str, **changes):
+        from signage.extensions import db
+        from signage.models import Screen
+
+        screen = db.session.scalar(select(Screen).where(Screen.name == name))
+        for key, value in changes.items():
+            setattr(screen, key, value)
+        db.session.commit()
+        return screen
+
+    def image(self, label: str, index: int = 0, size=(1920, 1080)) -> int:
+        import io
+
+        from content.media_service import add_upload
+
+        media, _created = add_upload(io.BytesIO(poster(label, PALETTE[index % len(PALETTE)], size)),
+                                     f"{label}.png", self.demo["BT"].id, None)
+        return media.id
+
+    def _as_approver(self):
+        from flask_login import login_user
+
+        from signage.extensions import db
+        from signage.models import User
+
+        ctx = self.app.test_request_context()
+        ctx.push()
+        login_user(db.session.scalar(select(User).where(User.username == "approver")))
+        return ctx
+
+    def slide(self, title: dict[str, str], body: dict[str, str], *, approve: bool = True):
+        from content.models import Slide
+        from signage.extensions import db
+
+        slide = Slide(region_id=self.demo["BT"].id, name=title["vi"], texts={"title": title, "body": body},
+                      duration_s=10)
+        db.session.add(slide)
+        db.session.commit()
+        if approve:
+            self.approve(slide)
+        return slide
+
+    def approve(self, item) -> None:
+        from content import workflow
+
+        ctx = self._as_approver()
+        try:
+            workflow.submit(item)
+            workflow.approve(item)
+        finally:
+            ctx.pop()
+
+    def ticker(self, texts: dict[str, str], **fields):
+        from content.models import Ticker
+        from signage.extensions import db
+
+        ticker = Ticker(region_id=self.demo["BT"].id, name=texts["vi"][:60], texts=texts, **fields)
+        db.session.add(ticker)
+        db.session.commit()
+        self.approve(ticker)
+        return ticker
+
+    def playlist(self, name: str, items: list[tuple[str, int, float | None]]):
+        from signage.scheduling.models import Playlist, PlaylistItem
+        from signage.scheduling.service import save_playlist
+
+        steps = [PlaylistItem(position=i, item_type=t, item_id=item_id, duration_s=d)
+                 for i, (t, item_id, d) in enumerate(items)]
+        playlist = Playlist(region_id=self.demo["BT"].id, name=name, items=steps)
+        save_playlist(playlist)
+        return playlist
+
+    def add_item(self, playlist, item_type: str, item_id: int, duration_s: float | None) -> None:
+        from signage.extensions import db
+        from signage.scheduling.models import PlaylistItem
+        from signage.scheduling.service import playlist_changed
+
+        playlist.items.append(PlaylistItem(position=len(playlist.items), item_type=item_type, item_id=item_id,
+                                           duration_s=duration_s))
+        db.session.commit()
+        playlist_changed(playlist)
+
+    def schedule(self, playlist, screen, priority: int = 50):
+        from signage.scheduling.models import ScheduleEntry
+        from signage.scheduling.service import save_entry
+        from signage.timeutil import localnow
+
+        entry = ScheduleEntry(region_id=self.demo["BT"].id, name=f"{playlist.name} on {screen.name}",
+                              playlist_id=playlist.id, priority=priority,
+                              start_date=localnow().date() - timedelta(days=1))
+        save_entry(entry, [("screen", screen.id)])
+        return entry
+
+    def default(self, screen, playlist) -> None:
+        from signage.scheduling.service import set_default
+
+        set_default(screen, playlist.id)
+
+
+@pytest.fixture
+def on_air(app, demo, app_ctx, monkeypatch):
+    """Content helpers; runs inside a request context because content's validation messages are translated."""
+    monkeypatch.setitem(app.config, "RQ_SYNC", True)
+    with app.test_request_context():
+        yield OnAir(app, demo)

@@ -228,7 +228,7 @@ async function tick() {
       startPlay(slot);
       stats.transitions++;
       stats.lastKey = slot.item.key;
-      stats.history.push({ key: slot.item.key, lang: slot.lang, start: slot.start, end: slot.end, at: clock.now() });
+      stats.history.push({ key: slot.item.key, item_type: slot.item.item_type, item_id: slot.item.item_id, lang: slot.lang, start: slot.start, end: slot.end, at: clock.now() });
       if (stats.history.length > 50) stats.history.shift();
       preloadAfter(slot);
       return;

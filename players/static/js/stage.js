@@ -85,7 +85,7 @@ export class Stage {
     }
     this.front = layer;
     this.fadeDone = new Promise(function (resolve) {
-      setTimeout(function () { if (old) self.retire(old); resolve(); }, fadeMs + 50);
+      setTimeout(function () { if (old) self.retire(old); resolve(); }, fadeMs + Math.min(50, fadeMs));
     });
     return layer;
   }
