@@ -27,7 +27,7 @@ def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: i
     try:
         if rendering.find_render(key) is not None:
             return key
-        image_path = storage.path_for(spec["image"]["sha256"], spec["image"]["ext"]) if spec["image"] else None
+        image_path = image_source(spec["image"]) if spec["image"] else None
         result = renderer.render(spec, image_path)
         rendering.save_render(key, renderer.to_jpeg(result.image), "jpg", "image/jpeg", width, height)
     finally:
@@ -35,6 +35,23 @@ def render_slide(slide_id: int, width: int, height: int, lang: str, screen_id: i
     if announce:
         notify_changed("slide", slide_id)
     return key
+
+
+def image_source(image: dict):
+    """For the renderer: the slide's photo cover-fitted to a box size, made once and kept as a render
+    (every language, screen and later edit of the slide reuses it instead of decoding the camera file)."""
+    original = storage.path_for(image["sha256"], image["ext"])
+
+    def prepared(size: tuple[int, int]):
+        key = rendering.source_key(image["sha256"], *size)
+        render = rendering.find_render(key)
+        if render is None:
+            buffer = io.BytesIO()
+            renderer.cover_fit(original, size).save(buffer, "JPEG", quality=92)
+            render = rendering.save_render(key, buffer.getvalue(), "jpg", "image/jpeg", *size)
+        return storage.path_for(render.sha256, render.ext)
+
+    return prepared
 
 
 def fit_rendition(path, width: int, height: int) -> tuple[bytes, int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,15 @@ class Rendered:
     qr_box: Box | None = None
 
 
+@functools.lru_cache(maxsize=256)
+def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR modules for a URL (with quiet zone); the same link is drawn at several sizes and languages."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
 @functools.lru_cache(maxsize=512)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
@@ -47,25 +57,30 @@ def _line_height(font: ImageFont.FreeTypeFont) -> int:
     return int((ascent + descent) * 1.12) + 1
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(text: str, measure, width: float) -> list[str]:
+    """Greedy word wrap; `measure(token)` gives a token's advance width (words measured once)."""
+    space = measure(" ")
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        current, current_w = "", 0.0
         for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if font.getlength(candidate) <= width:
-                current = candidate
+            word_w = measure(word)
+            if current and current_w + space + word_w <= width:
+                current, current_w = f"{current} {word}", current_w + space + word_w
                 continue
             if current:
                 lines.append(current)
-            current = ""
+                current, current_w = "", 0.0
+            if word_w <= width:
+                current, current_w = word, word_w
+                continue
             # a word wider than the line (or CJK text without spaces): break between characters
             for char in word:
-                if font.getlength(current + char) <= width or not current:
-                    current += char
-                else:
+                char_w = measure(char)
+                if current and current_w + char_w > width:
                     lines.append(current)
-                    current = char
+                    current, current_w = "", 0.0
+                current, current_w = current + char, current_w + char_w
         lines.append(current)
     while lines and not lines[-1]:
         lines.pop()
@@ -73,35 +88,60 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
 
 
 def _fits(lines: list[str], font: ImageFont.FreeTypeFont, box: Box) -> bool:
-    width, height = box[2] - box[0], box[3] - box[1]
+    # advance widths plus a small allowance for glyph overhang (the drawn ink box is checked in tests)
+    width, height = box[2] - box[0] - max(1, font.size // 20), box[3] - box[1]
     if len(lines) * _line_height(font) > height:
         return False
-    return all(font.getbbox(line, anchor="la")[2] <= width for line in lines if line)
+    return all(font.getlength(line) <= width for line in lines if line)
+
+
+REFERENCE_PX = 100
 
 
 def fit_text(text: str, box: Box, lang: str, *, bold: bool, max_px: int, min_px: int = 6):
-    """The largest font size (binary search) at which `text` wrapped into `box` fits entirely."""
+    """The largest font size at which `text` wrapped into `box` fits entirely.
+
+    The binary search scales advance widths measured once at a reference size (widths are nearly
+    linear in the size); the chosen size is then verified with real measurements, stepping down if
+    hinting made it a pixel too wide.
+    """
     path = fonts.font_for(text, lang, bold)
+    ref = _font(path, REFERENCE_PX)
+    ref_widths: dict[str, float] = {}
+
+    def ref_measure(token: str) -> float:
+        if token not in ref_widths:
+            ref_widths[token] = ref.getlength(token)
+        return ref_widths[token]
+
+    width = box[2] - box[0]
     max_px = max(min_px, min(max_px, box[3] - box[1]))
-    lo, hi, best = min_px, max_px, None
+    lo, hi, found = min_px, max_px, None
     while lo <= hi:
         size = (lo + hi) // 2
-        font = _font(path, size)
-        lines = _wrap(text, font, box[2] - box[0])
-        if _fits(lines, font, box):
-            best, lo = (font, lines), size + 1
+        scale = size / REFERENCE_PX
+        budget = width - max(1, size // 20) - size * 0.02  # keep a hair of slack for hinting
+        lines = _wrap(text, lambda t, k=scale: ref_measure(t) * k, budget)
+        if len(lines) * _line_height(_font(path, size)) <= box[3] - box[1]:
+            found, lo = size, size + 1
         else:
             hi = size - 1
-    if best is None:  # not even the minimum size fits: keep what fits, end with an ellipsis
-        font = _font(path, min_px)
-        lines = _wrap(text, font, box[2] - box[0])
-        keep = max(1, (box[3] - box[1]) // _line_height(font))
-        lines = lines[:keep]
-        while lines and font.getlength(lines[-1] + "…") > box[2] - box[0]:
-            lines[-1] = lines[-1][:-1]
-        lines[-1] = lines[-1] + "…"
-        best = (font, lines)
-    return best
+    size = found or min_px
+    while size >= min_px:
+        font = _font(path, size)
+        lines = _wrap(text, font.getlength, width - max(1, size // 20))
+        if _fits(lines, font, box):
+            return font, lines
+        size -= 1
+    # not even the minimum size fits: keep what fits, end with an ellipsis
+    font = _font(path, min_px)
+    lines = _wrap(text, font.getlength, width)
+    keep = max(1, (box[3] - box[1]) // _line_height(font))
+    lines = lines[:keep]
+    while lines and lines[-1] and font.getlength(lines[-1] + "…") > width:
+        lines[-1] = lines[-1][:-1]
+    lines[-1] = lines[-1] + "…"
+    return font, lines
 
 
 def draw_text(out: Rendered, name: str, text: str, box: Box, lang: str, colour, *, bold: bool, max_px: int,
@@ -134,10 +174,7 @@ def draw_text(out: Rendered, name: str, text: str, box: Box, lang: str, colour, 
 
 def qr_image(url: str, side: int) -> Image.Image | None:
     """A QR code with its quiet zone, exactly `side` px or smaller, in whole pixels per module."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
-    code.add_data(url)
-    code.make(fit=True)
-    matrix = code.get_matrix()  # includes the border
+    matrix = _qr_matrix(url)
     modules = len(matrix)
     scale = side // modules
     if scale < MIN_QR_MODULE_PX:
@@ -161,12 +198,22 @@ def _paste_qr(out: Rendered, url: str | None, box: Box) -> Box | None:
     return out.qr_box
 
 
-def _cover(path: Path, size: tuple[int, int]) -> Image.Image:
+#: Image source: a path (the photo, cropped and scaled in the render) or a callable giving, for a box
+#: size, the path of the photo already cover-fitted to exactly that size (cached by the render job).
+ImageSource = Path | Callable[[tuple[int, int]], Path] | None
+
+
+def cover_fit(path: Path, size: tuple[int, int]) -> Image.Image:
+    """Scale and centre-crop the image to fill `size` exactly (EXIF orientation applied)."""
     with Image.open(path) as src:
         if src.format == "JPEG":
             src.draft("RGB", (size[0], size[1]))
-        img = ImageOps.exif_transpose(src)
-        img = img.convert("RGB")
+        orientation = src.getexif().get(0x0112, 1)
+        if src.size == size and orientation == 1:
+            return src.convert("RGB")
+        img = ImageOps.exif_transpose(src) if orientation != 1 else src
+        if img.mode != "RGB":
+            img = img.convert("RGB")
         # crop to the target aspect ratio around the centre, scaling in the same pass
         scale = max(size[0] / img.width, size[1] / img.height)
         crop_w, crop_h = size[0] / scale, size[1] / scale
@@ -175,7 +222,11 @@ def _cover(path: Path, size: tuple[int, int]) -> Image.Image:
                           reducing_gap=2.0)
 
 
-def render(spec: dict, image_path: Path | None = None) -> Rendered:
+def _cover(source: ImageSource, size: tuple[int, int]) -> Image.Image:
+    return cover_fit(source(size) if callable(source) else source, size)
+
+
+def render(spec: dict, image_path: ImageSource = None) -> Rendered:
     """Render a slide spec (see content.rendering.slide_spec) at spec["width"] × spec["height"]."""
     w, h = int(spec["width"]), int(spec["height"])
     template = spec.get("template", "title_body")

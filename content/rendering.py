@@ -75,6 +75,10 @@ def rendition_key(media_sha: str, width: int, height: int) -> str:
     return hashlib.sha256(f"fit:{RENDITION_VERSION}:{media_sha}:{width}x{height}".encode()).hexdigest()
 
 
+def source_key(media_sha: str, width: int, height: int) -> str:
+    return hashlib.sha256(f"cover-source:{RENDITION_VERSION}:{media_sha}:{width}x{height}".encode()).hexdigest()
+
+
 def find_render(key: str) -> Render | None:
     return db.session.scalar(select(Render).where(Render.key == key))
 
