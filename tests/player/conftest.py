@@ -89,12 +89,12 @@ class OnAir:
         login_user(db.session.scalar(select(User).where(User.username == "approver")))
         return ctx
 
-    def slide(self, title: dict[str, str], body: dict[str, str], *, approve: bool = True):
+    def slide(self, title: dict[str, str], body: dict[str, str], *, approve: bool = True, **fields):
         from content.models import Slide
         from signage.extensions import db
 
         slide = Slide(region_id=self.demo["BT"].id, name=title["vi"], texts={"title": title, "body": body},
-                      duration_s=10)
+                      duration_s=10, **fields)
         db.session.add(slide)
         db.session.commit()
         if approve:

@@ -225,3 +225,64 @@ def test_two_thousand_transitions_keep_heap_and_dom_flat(chromium, controller, o
     print(f"heap {heap_before / 1e6:.2f} → {heap_after / 1e6:.2f} MB, DOM nodes {nodes_before} → {nodes_after}")
     assert nodes_after <= nodes_before + 10
     assert heap_after < heap_before * 1.25 + 1_000_000
+
+
+WELCOME = {
+    "vi": "Chào mừng quý khách đến Bình Thuận", "en": "Welcome to Bình Thuận", "ru": "Добро пожаловать в Биньтхуан",
+    "zh": "欢迎来到平顺", "ko": "빈투언에 오신 것을 환영합니다",
+}
+WELCOME_BODY = {
+    "vi": "Biển xanh, cát trắng, nắng vàng quanh năm. Khám phá Mũi Né, Bàu Trắng, Kê Gà, Phú Quý.",
+    "en": "Blue sea, white sand and sunshine all year. Discover Mũi Né, Bàu Trắng, Kê Gà and Phú Quý.",
+    "ru": "Синее море, белый песок и солнце круглый год. Откройте Муйне, Баучанг, Кега и Фукуи.",
+    "zh": "碧海、白沙、全年阳光。探索美奈、白湖、吉嘎和富贵岛。",
+    "ko": "푸른 바다, 하얀 모래, 일 년 내내 햇살. 무이네, 바우짱, 께가, 푸꾸이를 만나보세요.",
+}
+TICKER = {
+    "vi": "Lễ hội Nghinh Ông Bình Thuận: 14–16/9 âm lịch tại Vạn Thủy Tú, Phan Thiết",
+    "en": "Whale Worship Festival: 14–16 of the 9th lunar month at Van Thuy Tu temple, Phan Thiet",
+    "ru": "Праздник поклонения киту: храм Ванг Тхуи Ту, Фантьет",
+    "zh": "平顺迎翁节：潘切万水祠", "ko": "빈투언 고래 숭배 축제: 판티엣 반투이뜨 사원",
+}
+
+
+@pytest.mark.parametrize("name,size,langs", [
+    (STATION, (1920, 1080), ["vi", "en"]),
+    (RESORT, (1080, 1920), ["vi", "en", "ru", "zh", "ko"]),
+    (MARKET, (384, 64), ["vi"]),
+], ids=["1920x1080", "1080x1920", "384x64"])
+def test_screenshots_of_slides_tickers_and_alerts(chromium, controller, on_air, paired, demo, name, size, langs):
+    from players.alerts import raise_alert
+
+    screen = on_air.screen(name)
+    photo = on_air.image("", 1, size=(1600, 1000))
+    slide = on_air.slide({k: WELCOME[k] for k in langs}, {k: WELCOME_BODY[k] for k in langs}, media_id=photo)
+    ticker = on_air.ticker({k: TICKER[k] for k in langs}, speed_px_s=120 if size[1] > 100 else 60)
+    on_air.schedule(on_air.playlist("Chào mừng", [("slide", slide.id, 30), ("ticker", ticker.id, 30)]), screen)
+    _, token = paired(name)
+    context, page = open_player(chromium, controller.url, size, token=token)
+    label = f"{size[0]}x{size[1]}"
+    wait_for(page, "!document.querySelector('#ticker').hidden && window.__player.state.manifest", 20)
+    if size[1] > 100:
+        wait_for(page, "window.__player.stats.transitions >= 1", 20)
+        settle(page)
+        assert front_image_loaded(page)
+        natural = page.evaluate("""Array.from(document.querySelectorAll('.layer img'))
+            .map(i => [i.naturalWidth, i.naturalHeight]).filter(s => s[0])""")
+        assert list(size) in natural  # rendered for the screen's native resolution and orientation
+    ticker_text = page.locator("#ticker .track").text_content()
+    assert TICKER["vi"] in ticker_text
+    start_x = page.evaluate("new DOMMatrix(getComputedStyle(document.querySelector('#ticker .track')).transform).m41")
+    page.wait_for_timeout(700)
+    moved_x = page.evaluate("new DOMMatrix(getComputedStyle(document.querySelector('#ticker .track')).transform).m41")
+    assert moved_x < start_x  # crawling
+    shot(page, f"player-{label}.png")
+
+    raise_alert(region_id=demo["BT"].id, messages={
+        "vi": "Cảnh báo triều cường: không xuống biển từ 17:00 đến 20:00 hôm nay.",
+        "en": "Storm surge warning: stay out of the sea from 5 pm to 8 pm today.",
+    }, target_screen_ids=[screen.id])
+    page.wait_for_selector("#alert:not([hidden])", timeout=5000)
+    page.wait_for_timeout(600)
+    shot(page, f"player-alert-{label}.png")
+    context.close()

@@ -49,13 +49,19 @@ export class Stage {
     layer.key = slot.key;
     layer.ready = false;
     layer.kind = slot.item.kind === 'video' ? 'video' : 'image';
-    if (layer.kind === 'video') {
-      layer.video.src = slot.asset.url;
-      layer.video.load();
-      await waitVideo(layer.video);
-    } else {
-      layer.img.src = slot.asset.url;
-      await layer.img.decode();
+    try {
+      if (layer.kind === 'video') {
+        layer.video.src = slot.asset.url;
+        layer.video.load();
+        await waitVideo(layer.video);
+      } else {
+        layer.img.src = slot.asset.url;
+        await layer.img.decode();
+      }
+    } catch (err) {
+      // A newer prepare() took the layer over: that is not the asset's fault.
+      if (layer.key !== slot.key) throw new Error('superseded');
+      throw err;
     }
     if (layer.key !== slot.key) throw new Error('superseded');
     layer.ready = true;
