@@ -101,13 +101,13 @@ def stored_files(app) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def upload(client, files: list[tuple[bytes, str]], **form):
-    """POST files to the media library the way the XHR uploader does (JSON answer)."""
+def upload(client, files: list[tuple[bytes, str]], lang: str = "en", **form):
+    """POST files to the media library the way the XHR uploader does (JSON answer, messages in `lang`)."""
     import io as _io
 
     from tests.conftest import csrf_token
 
     token = csrf_token(client.get("/content/media/").get_data(as_text=True))
     data = {"csrf_token": token, "files": [(_io.BytesIO(body), name) for body, name in files], **form}
-    return client.post("/content/media/upload", data=data, content_type="multipart/form-data",
+    return client.post(f"/content/media/upload?lang={lang}", data=data, content_type="multipart/form-data",
                        headers={"Accept": "application/json"})

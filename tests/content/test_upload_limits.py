@@ -22,8 +22,8 @@ def _media_count(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Media))
 
 
-def _refused(app, client, body: bytes, name: str) -> str:
-    response = upload(client, [(body, name)])
+def _refused(app, client, body: bytes, name: str, lang: str = "en") -> str:
+    response = upload(client, [(body, name)], lang=lang)
     assert response.status_code == 400
     result = response.get_json()["results"][0]
     assert result["ok"] is False
@@ -79,6 +79,11 @@ def test_random_bytes_named_jpg_are_refused(app, login):
 def test_a_20000_by_20000_png_is_refused_as_too_many_pixels(app, login):
     message = _refused(app, login("phanthiet"), make_png_bomb(20000, 20000), "bomb.png")
     assert "too many pixels" in message
+
+
+def test_refusals_are_explained_in_vietnamese_by_default(app, login):
+    message = _refused(app, login("phanthiet"), make_photo()[:5000], "mui-ne.jpg", lang="vi")
+    assert message == "Ảnh bị cắt cụt hoặc hỏng."  # needs compiled catalogs (make translations)
 
 
 def test_an_svg_with_a_script_is_refused(app, login):
@@ -156,4 +161,4 @@ def test_a_plain_form_post_without_files_explains(app, login):
     response = client.post_form("/content/media/upload", {}, token_from="/content/media/")
     assert response.status_code == 303
     page = client.get("/content/media/").get_data(as_text=True)
-    assert "Choose at least one file" in page or "Chọn" in page
+    assert "Choose at least one file" in page or "Hãy chọn ít nhất một tệp" in page
