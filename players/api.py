@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
+from players import fastpath, pairing
 from players import heartbeat as heartbeats
-from players import pairing
 from players import plays as play_records
 from players.auth import (
     UNPAIRED,
@@ -16,9 +16,9 @@ from players.auth import (
     token_hash,
     token_key,
 )
+from players.fastpath import not_modified_tag
 from signage.extensions import csrf, limiter
 from signage.redis_client import get_redis
-from signage.scheduling import versions
 from signage.scheduling.manifest import ScreenUnavailable, build_manifest
 from signage.timeutil import utcnow
 
@@ -72,18 +72,12 @@ def manifest():
     token = bearer_token()
     if token is None:
         return UNPAIRED, 401
-    digest = token_hash(token)
     redis = get_redis()
-    tagged = versions.parse_etag(request.headers.get("If-None-Match"))
-    if tagged is not None:
-        tagged_screen, tag = tagged
-        raw_token, raw_version = redis.mget(token_key(digest), versions.version_key(tagged_screen))
-        screen_id = cached_screen_id(raw_token)
-        if (screen_id == tagged_screen and raw_version is not None
-                and versions.etag(screen_id, raw_version.decode(), utcnow().timestamp()) == tag):
-            return Response(status=304, headers={"ETag": f'"{tag}"', "Cache-Control": "no-cache"})
-    else:
-        screen_id = cached_screen_id(redis.get(token_key(digest)))
+    tag = not_modified_tag(redis, token, request.headers.get("If-None-Match"))
+    if tag is not None:
+        return Response(status=304, headers={"ETag": f'"{tag}"', "Cache-Control": "no-cache"})
+    digest = token_hash(token)
+    screen_id = cached_screen_id(redis.get(token_key(digest)))
     if screen_id is None:
         screen_id = screen_id_from_db(digest)
     if not screen_id:
@@ -101,3 +95,4 @@ def manifest():
 def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    fastpath.install(app)

@@ -1,0 +1,73 @@
+"""The 304 fast path: an unchanged manifest poll is answered before Flask's request handling.
+
+A fleet polls every 30 s and almost every poll is "nothing changed". This WSGI middleware answers those
+with one Redis MGET (the token's screen and that screen's version) and no database, session, CSRF or
+rate-limit work. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to the
+Flask view, which gives the same 304 or builds the manifest.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+
+from players.auth import cached_screen_id, token_hash, token_key
+from signage.redis_client import redis_from_url
+from signage.scheduling import versions
+from signage.timeutil import utcnow
+
+MANIFEST_PATH = "/api/player/v1/manifest"
+
+
+def not_modified_tag(redis: Redis, token: str | None, if_none_match: str | None) -> str | None:
+    """The current ETag when the player's `If-None-Match` is still current for its own screen, else None."""
+    tagged = versions.parse_etag(if_none_match)
+    if token is None or tagged is None:
+        return None
+    screen_id, tag = tagged
+    raw_token, raw_version = redis.mget(token_key(token_hash(token)), versions.version_key(screen_id))
+    if cached_screen_id(raw_token) != screen_id or raw_version is None:
+        return None
+    return tag if versions.etag(screen_id, raw_version.decode(), utcnow().timestamp()) == tag else None
+
+
+def token_from_environ(environ: dict) -> str | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer ":
+        token = header[7:].strip()
+    elif "token=" in environ.get("QUERY_STRING", ""):
+        token = (parse_qs(environ["QUERY_STRING"]).get("token") or [""])[0].strip()
+    else:
+        return None
+    return token if 20 <= len(token) <= 200 else None
+
+
+class ManifestNotModified:
+    def __init__(self, wsgi_app, app: Flask):
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def _redis(self) -> Redis:
+        ext = self.app.extensions
+        if "redis" not in ext:  # the same client get_redis() hands out
+            ext["redis"] = redis_from_url(self.app.config["REDIS_URL"])
+        return ext["redis"]
+
+    def __call__(self, environ, start_response):
+        if (environ.get("PATH_INFO") == MANIFEST_PATH and environ.get("REQUEST_METHOD") == "GET"
+                and environ.get("HTTP_IF_NONE_MATCH")):
+            try:
+                tag = not_modified_tag(self._redis(), token_from_environ(environ), environ["HTTP_IF_NONE_MATCH"])
+            except RedisError:
+                tag = None  # Flask answers (503 JSON) with the app's error handling
+            if tag is not None:
+                start_response("304 NOT MODIFIED", [("ETag", f'"{tag}"'), ("Cache-Control", "no-cache")])
+                return []
+        return self.wsgi_app(environ, start_response)
+
+
+def install(app: Flask) -> None:
+    app.wsgi_app = ManifestNotModified(app.wsgi_app, app)
