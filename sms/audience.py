@@ -92,7 +92,7 @@ def preview_counts(campaign, *, now: datetime, cap: int = 3) -> list[StepCount]:
 
 
 def recipients(campaign, *, now: datetime, include_cap: bool = False,
-               chunk: int = 5000) -> Iterator[list[tuple[int, str, str, str, date | None]]]:
+               chunk: int = 20000) -> Iterator[list[tuple[int, str, str, str, date | None]]]:
     """(id, phone, language, name, arrival_date) of every recipient, in chunks (keyset pagination).
     The cap is left to send time (a capped contact is deferred, not dropped) unless `include_cap`."""
     conditions = [s.condition for s in campaign_steps(campaign, now=now) if include_cap or s.key != "daily_cap"]

@@ -145,7 +145,7 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
     if lock is not None and not lock.acquire():
         return "deferred", now + timedelta(seconds=5)
     try:
-        facts = recipient_facts(contact, now)
+        facts = recipient_facts(contact, now, promotional=msg.promotional)
         decision = decide(campaign.kind, facts, now, local_tz(), valid_until=campaign.valid_until, cap=cap)
         if decision.action is Action.SKIP:
             advance(msg.id, S.SKIPPED, skip_reason=decision.reason)

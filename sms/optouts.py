@@ -44,11 +44,13 @@ def opt_out_phone(phone: str, kinds, source: str) -> bool:
     return True
 
 
-def recipient_facts(contact: Contact, now: datetime) -> Recipient:
+def recipient_facts(contact: Contact, now: datetime, *, promotional: bool = True) -> Recipient:
+    kinds = frozenset(db.session.scalars(select(OptOut.kind).where(OptOut.contact_id == contact.id)))
+    if not promotional:  # only the explicit opt-out matters for public-service and emergency messages
+        return Recipient(has_consent=contact.consent_at is not None, suppressed=False, opted_out_kinds=kinds)
     suppressed = db.session.scalar(select(exists().where(SuppressionEntry.phone == contact.phone)))
     recent = tuple(db.session.scalars(select(Message.claimed_at).where(
         Message.contact_id == contact.id, Message.promotional.is_(True), Message.state.in_(COUNTED),
         Message.claimed_at >= now - timedelta(hours=24))))
-    kinds = frozenset(db.session.scalars(select(OptOut.kind).where(OptOut.contact_id == contact.id)))
     return Recipient(has_consent=contact.consent_at is not None, suppressed=bool(suppressed),
                      opted_out_kinds=kinds, recent_promotional=recent)

@@ -15,11 +15,16 @@ from email.utils import format_datetime
 
 import requests
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "standin-auth-token"
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:  # one line per request would drown test and bench output
+        pass
 
 
 class TwilioStandIn:
@@ -51,7 +56,7 @@ class TwilioStandIn:
             return Counter(m["to"] for m in self.messages)
 
     def start(self) -> TwilioStandIn:
-        self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, request_handler=QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
