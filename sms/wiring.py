@@ -17,3 +17,7 @@ def wire(app: Flask) -> None:
     add_nav(app, "sms.index", _l("SMS"))
     register_queue(app, views.approval_queue)
     cli.init_app(app)
+    from sms.demo import dashboard_widget, load_demo
+
+    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo)
+    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)

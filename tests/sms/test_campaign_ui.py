@@ -119,3 +119,19 @@ def test_recurring_campaign_sends_once_per_occurrence(twilio_app, standin, make_
         with time_machine.travel(vn_time(day, hh, 5), tick=True):
             dispatch_campaign(campaign.id)
     assert standin.received() == {"+84912000001": 2}
+
+
+def test_demo_loader_is_idempotent_and_dashboard_shows_the_widget(outbox_app, login, demo):
+    import json
+
+    from signage.config import PROJECT_ROOT
+    from sms.demo import load_demo
+    from sms.models import Contact
+
+    data = json.loads((PROJECT_ROOT.parent / "shared" / "data" / "demo-region.json").read_text(encoding="utf-8"))
+    first = load_demo(data)
+    assert first["sms contacts"] == 6 and first["sms campaigns"] == 1
+    assert load_demo(data) == {"sms contacts": 0, "sms campaigns": 0}
+    assert db.session.scalar(select(Contact).where(Contact.language == "ru")).phone == "+79120000104"
+    page = login("phanthiet").get("/").get_data(as_text=True)
+    assert "sms-widget" in page
