@@ -51,6 +51,30 @@ def poster(label: str, colour: tuple[int, int, int], size=(1920, 1080)) -> bytes
     return out.getvalue()
 
 
+def seascape(size=(1600, 1000)) -> bytes:
+    """A synthetic photo of the coast: sky gradient, sea, sand dunes and a sun."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    img = Image.new("RGB", size)
+    draw = ImageDraw.Draw(img)
+    for y in range(int(h * 0.55)):
+        t = y / (h * 0.55)
+        draw.line((0, y, w, y), fill=(int(70 + 120 * t), int(150 + 70 * t), int(230 - 10 * t)))
+    draw.ellipse((w * 0.68, h * 0.12, w * 0.8, h * 0.12 + w * 0.12), fill=(255, 214, 90))
+    for y in range(int(h * 0.55), int(h * 0.85)):
+        t = (y - h * 0.55) / (h * 0.2)
+        draw.line((0, y, w, y), fill=(int(10 + 20 * t), int(100 + 50 * t), int(170 + 20 * t)))
+    draw.polygon([(0, h * 0.78), (w * 0.35, h * 0.7), (w * 0.7, h * 0.8), (w, h * 0.74), (w, h), (0, h)],
+                 fill=(236, 204, 150))
+    draw.polygon([(0, h * 0.9), (w * 0.5, h * 0.83), (w, h * 0.92), (w, h), (0, h)], fill=(222, 184, 124))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 class OnAir:
     """Creates media, slides, tickers, playlists and schedule entries with the owners' public functions.
     Renders run inline (RQ_SYNC) in the test process and land in the MEDIA_ROOT the controller serves."""
@@ -70,12 +94,13 @@ class OnAir:
         return screen
 
     def image(self, label: str, index: int = 0, size=(1920, 1080)) -> int:
+        """A poster with a large label, or (label "") a seascape photo."""
         import io
 
         from content.media_service import add_upload
 
-        media, _created = add_upload(io.BytesIO(poster(label, PALETTE[index % len(PALETTE)], size)),
-                                     f"{label}.png", self.demo["BT"].id, None)
+        data = poster(label, PALETTE[index % len(PALETTE)], size) if label else seascape(size)
+        media, _created = add_upload(io.BytesIO(data), f"{label or 'mui-ne'}.png", self.demo["BT"].id, None)
         return media.id
 
     def _as_approver(self):

@@ -53,7 +53,7 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     playlist = on_air.playlist("Du lịch", [("media", m, d) for m, d in zip(images, durations, strict=True)])
     on_air.schedule(playlist, screen)
 
-    context, page = open_player(chromium, controller.url, (1920, 1080), speed=20)
+    context, page = open_player(chromium, controller.url, (1920, 1080), speed=10)
     code_el = page.locator("#pairing .pair-code")
     page.wait_for_function("/[A-Z0-9]{3}.[A-Z0-9]{3}/.test(document.querySelector('#pairing .pair-code').textContent)")
     shot(page, "player-pairing-1920x1080.png")
@@ -69,9 +69,9 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     expected = {0: 10_000, 1: 20_000, 2: 10_000}
     for h, pos in zip(history, positions, strict=False):
         assert h["end"] - h["start"] == expected[pos]
-    # shown on time: consecutive switches are one item's duration apart on the (accelerated) clock
-    for prev, nxt, pos in zip(history[1:], history[2:], positions[1:], strict=False):
-        assert abs((nxt["at"] - prev["at"]) - expected[pos]) < 1500, history
+    # shown on time: each switch happens at its slot's start on the (accelerated, 10×) clock, 250 ms real slack
+    for h in history[1:]:
+        assert 0 <= h["at"] - h["start"] < 2500, history
     assert page.evaluate("document.querySelector('#pairing').hidden")
     shot(page, "player-1920x1080.png")
     context.close()
@@ -167,12 +167,10 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
 
     on_air.approve(slide)
     approved_at = time.monotonic()
+    # one poll interval, plus the 2 s item that was on screen when the manifest arrived, plus 1 s of slack
     wait_for(page, f"window.__player.stats.history.some(h => h.item_type === 'slide' && h.item_id === {slide.id})",
-             interval + 8)
-    # one poll interval, plus the 2 s item that was on screen when the manifest arrived
-    elapsed = time.monotonic() - approved_at
-    print(f"approved slide on screen after {elapsed:.1f} s (poll interval {interval} s)")
-    assert elapsed <= interval + 2 + 1
+             interval + 2 + 1)
+    assert time.monotonic() - approved_at <= interval + 2 + 1.5
     context.close()
 
 
@@ -217,9 +215,9 @@ def test_two_thousand_transitions_keep_heap_and_dom_flat(chromium, controller, o
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         return metrics["JSHeapUsedSize"], metrics["Nodes"]
 
-    wait_for(page, "window.__player.stats.transitions >= 200", 60)
+    wait_for(page, "window.__player.stats.transitions >= 150", 60)
     heap_before, nodes_before = measure()
-    wait_for(page, "window.__player.stats.transitions >= 2200", 150)
+    wait_for(page, "window.__player.stats.transitions >= 2150", 150)
     heap_after, nodes_after = measure()
     context.close()
     print(f"heap {heap_before / 1e6:.2f} → {heap_after / 1e6:.2f} MB, DOM nodes {nodes_before} → {nodes_after}")
@@ -246,43 +244,47 @@ TICKER = {
 }
 
 
-@pytest.mark.parametrize("name,size,langs", [
+SCREENS = [
     (STATION, (1920, 1080), ["vi", "en"]),
     (RESORT, (1080, 1920), ["vi", "en", "ru", "zh", "ko"]),
     (MARKET, (384, 64), ["vi"]),
-], ids=["1920x1080", "1080x1920", "384x64"])
-def test_screenshots_of_slides_tickers_and_alerts(chromium, controller, on_air, paired, demo, name, size, langs):
+]
+
+
+def test_screenshots_of_slides_tickers_and_alerts_at_three_native_sizes(chromium, controller, on_air, paired, demo):
     from players.alerts import raise_alert
 
-    screen = on_air.screen(name)
     photo = on_air.image("", 1, size=(1600, 1000))
-    slide = on_air.slide({k: WELCOME[k] for k in langs}, {k: WELCOME_BODY[k] for k in langs}, media_id=photo)
-    ticker = on_air.ticker({k: TICKER[k] for k in langs}, speed_px_s=120 if size[1] > 100 else 60)
-    on_air.schedule(on_air.playlist("Chào mừng", [("slide", slide.id, 30), ("ticker", ticker.id, 30)]), screen)
-    _, token = paired(name)
-    context, page = open_player(chromium, controller.url, size, token=token)
-    label = f"{size[0]}x{size[1]}"
-    wait_for(page, "!document.querySelector('#ticker').hidden && window.__player.state.manifest", 20)
-    if size[1] > 100:
-        wait_for(page, "window.__player.stats.transitions >= 1", 20)
-        settle(page)
-        assert front_image_loaded(page)
-        natural = page.evaluate("""Array.from(document.querySelectorAll('.layer img'))
-            .map(i => [i.naturalWidth, i.naturalHeight]).filter(s => s[0])""")
-        assert list(size) in natural  # rendered for the screen's native resolution and orientation
-    ticker_text = page.locator("#ticker .track").text_content()
-    assert TICKER["vi"] in ticker_text
-    start_x = page.evaluate("new DOMMatrix(getComputedStyle(document.querySelector('#ticker .track')).transform).m41")
-    page.wait_for_timeout(700)
-    moved_x = page.evaluate("new DOMMatrix(getComputedStyle(document.querySelector('#ticker .track')).transform).m41")
-    assert moved_x < start_x  # crawling
-    shot(page, f"player-{label}.png")
+    for name, size, langs in SCREENS:
+        screen = on_air.screen(name)
+        slide = on_air.slide({k: WELCOME[k] for k in langs}, {k: WELCOME_BODY[k] for k in langs}, media_id=photo,
+                             template="image_caption")
+        ticker = on_air.ticker({k: TICKER[k] for k in langs}, speed_px_s=120 if size[1] > 100 else 60)
+        on_air.schedule(on_air.playlist(f"Chào mừng {size}", [("slide", slide.id, 30), ("ticker", ticker.id, 30)]),
+                        screen)
+        _, token = paired(name)
+        context, page = open_player(chromium, controller.url, size, token=token)
+        label = f"{size[0]}x{size[1]}"
+        wait_for(page, "!document.querySelector('#ticker').hidden && window.__player.state.manifest", 20)
+        if size[1] > 100:
+            wait_for(page, "window.__player.stats.transitions >= 1", 20)
+            settle(page)
+            assert front_image_loaded(page)
+            natural = page.evaluate("""Array.from(document.querySelectorAll('.layer img'))
+                .map(i => [i.naturalWidth, i.naturalHeight]).filter(s => s[0])""")
+            assert list(size) in natural  # rendered for the screen's native resolution and orientation
+        assert TICKER["vi"] in page.locator("#ticker .track").text_content()
+        track_x = "new DOMMatrix(getComputedStyle(document.querySelector('#ticker .track')).transform).m41"
+        start_x = page.evaluate(track_x)
+        page.wait_for_timeout(700)
+        assert page.evaluate(track_x) < start_x  # crawling
+        shot(page, f"player-{label}.png")
 
-    raise_alert(region_id=demo["BT"].id, messages={
-        "vi": "Cảnh báo triều cường: không xuống biển từ 17:00 đến 20:00 hôm nay.",
-        "en": "Storm surge warning: stay out of the sea from 5 pm to 8 pm today.",
-    }, target_screen_ids=[screen.id])
-    page.wait_for_selector("#alert:not([hidden])", timeout=5000)
-    page.wait_for_timeout(600)
-    shot(page, f"player-alert-{label}.png")
-    context.close()
+        raise_alert(region_id=demo["BT"].id, messages={
+            "vi": "Cảnh báo triều cường: không xuống biển từ 17:00 đến 20:00 hôm nay.",
+            "en": "Storm surge warning: stay out of the sea from 5 pm to 8 pm today.",
+        }, target_screen_ids=[screen.id])
+        page.wait_for_selector("#alert:not([hidden])", timeout=5000)
+        page.wait_for_timeout(600)
+        shot(page, f"player-alert-{label}.png")
+        context.close()
