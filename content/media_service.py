@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
 from content import storage
-from content.intake import intake
+from content.intake import UploadRejected, intake
 from content.models import Media, Render, Slide
 from signage.extensions import db
 from signage.redis_client import get_queue
@@ -61,6 +61,30 @@ def add_upload(stream: BinaryIO, filename: str | None, region_id: int, user_id: 
         raise
     enqueue_renditions(media.id)
     return media, True
+
+
+def replace_file(media: Media, stream: BinaryIO) -> None:
+    """Put new bytes behind an existing item (same id, so schedules keep it). Screens showing the item,
+    or an on-air slide using it, hear about it after the commit. Raises UploadRejected, nothing changed."""
+    from content.api import notify_changed
+
+    accepted = intake(stream)
+    if accepted.kind != media.kind:
+        accepted.discard()
+        raise UploadRejected(_("Replace an image with an image and a video with a video."))
+    old_sha, old_ext = media.sha256, media.ext
+    accepted.adopt()
+    media.sha256, media.ext, media.mime, media.size = accepted.sha256, accepted.ext, accepted.mime, accepted.size
+    media.width, media.height, media.duration_s = accepted.width, accepted.height, accepted.duration_s
+    db.session.commit()
+    if old_sha != media.sha256 and not db.session.scalar(
+            select(func.count()).select_from(Media).where(Media.sha256 == old_sha)):
+        storage.remove(old_sha, old_ext)
+    enqueue_renditions(media.id)
+    notify_changed("media", media.id)
+    for slide in slides_using(media.id):
+        if (slide.on_air or {}).get("media_id") == media.id:
+            notify_changed("slide", slide.id)
 
 
 def enqueue_renditions(media_id: int) -> None:

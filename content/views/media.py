@@ -84,6 +84,23 @@ def edit(media_id: int):
     return redirect(url_for("content_media.show", media_id=media.id))
 
 
+@bp.route("/<int:media_id>/replace", methods=["POST"])
+@login_required
+def replace(media_id: int):
+    media = get_scoped_or_404(Media, media_id)
+    upload_file = request.files.get("file")
+    if not upload_file or not upload_file.filename:
+        flash(_("Choose at least one file."), "error")
+        return redirect(url_for("content_media.show", media_id=media_id)), 303
+    try:
+        media_service.replace_file(media, upload_file.stream)
+    except UploadRejected as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("content_media.show", media_id=media_id)), 303
+    flash(_("File replaced: screens showing it will update."), "success")
+    return redirect(url_for("content_media.show", media_id=media_id)), 303
+
+
 @bp.route("/<int:media_id>/delete", methods=["POST"])
 @login_required
 def delete(media_id: int):
