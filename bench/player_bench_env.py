@@ -47,7 +47,8 @@ class BenchEnv:
         instance.mkdir()
         self.redis_proc = start_redis(self.tmp / "redis.sock", persist=False)
         self.env = dict(
-            os.environ, DATABASE_URL=f"sqlite:///{instance / 'bench.db'}", REDIS_URL=f"unix://{self.tmp / 'redis.sock'}",
+            os.environ, DATABASE_URL=f"sqlite:///{instance / 'bench.db'}",
+            REDIS_URL=f"unix://{self.tmp / 'redis.sock'}",
             SIGNAGE_INSTANCE=str(instance), MEDIA_ROOT=str(instance / "media"), SECRET_KEY="bench",
             FLASK_APP="wsgi",
         )
