@@ -175,29 +175,41 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
 
 
 def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium, controller, on_air, paired, demo):
-    from players.alerts import cancel_alert, raise_alert
-
     screen = on_air.screen(STATION)
     on_air.schedule(on_air.playlist("Lịch", [("media", on_air.image("LA GI", 4), 5)]), screen)
     _, token = paired(STATION)
     context, page = open_player(chromium, controller.url, (1920, 1080), token=token)
     wait_for(page, "window.__player.stats.transitions >= 1", 20)
 
-    alert = raise_alert(region_id=demo["BT-PT"].id, messages={
-        "vi": "Áp thấp nhiệt đới gần bờ. Tàu thuyền không ra khơi, người dân tránh xa bờ biển.",
-        "en": "Tropical depression near the coast. Boats stay in port; keep away from the shore.",
-    })
+    desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
+    desk.goto(f"{controller.url}/login")
+    desk.fill("input[name=username]", "approver")
+    desk.fill("input[name=password]", "demo-2026")
+    desk.click("button[type=submit].primary")
+    desk.goto(f"{controller.url}/alerts/new")
+    desk.select_option("select[name=region_id]", label="— Thành phố Phan Thiết")
+    desk.select_option("select[name=severity]", "extreme")
+    desk.fill("textarea[name=message_vi]",
+              "Áp thấp nhiệt đới gần bờ. Tàu thuyền không ra khơi, người dân tránh xa bờ biển.")
+    desk.fill("textarea[name=message_en]",
+              "Tropical depression near the coast. Boats stay in port; keep away from the shore.")
+    desk.check("input[name=confirm]")
+    desk.screenshot(path=str(ARTIFACTS / "alerts-raise-form.png"), full_page=True)
+    desk.click("button[type=submit].danger")
     raised_at = time.monotonic()
     page.wait_for_selector("#alert:not([hidden])", timeout=5000)
     assert time.monotonic() - raised_at < 5
     assert "Áp thấp nhiệt đới" in page.locator("#alert .alert-body").text_content()
     shot(page, "player-alert-1920x1080.png")
+    desk.wait_for_selector("#active-alerts .alert-card")
+    desk.screenshot(path=str(ARTIFACTS / "alerts-on-air.png"), full_page=True)
 
-    cancel_alert(alert)
+    desk.click("#active-alerts button[type=submit]")
     page.wait_for_selector("#alert", state="hidden", timeout=5000)
     before = stats(page)["transitions"]
     wait_for(page, f"window.__player.stats.transitions > {before}", 12)
     assert front_image_loaded(page)
+    desk.context.close()
     context.close()
 
 
