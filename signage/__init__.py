@@ -45,9 +45,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
-def add_nav(app: Flask, endpoint: str, label, roles: tuple[str, ...] = ()) -> None:
-    """Add a top-navigation entry (label is a lazy translation; roles empty = every signed-in user)."""
-    app.extensions["signage_nav"].append({"endpoint": endpoint, "label": label, "roles": roles})
+def add_nav(
+    app: Flask, endpoint: str, label, roles: tuple[str, ...] = (), *, order: int = 50, section: str = "main"
+) -> None:
+    """Add a navigation entry (label is a lazy translation; roles empty = every signed-in user).
+
+    `section` "main" is the top bar, "admin" the administration menu; entries sort by `order`, then by
+    registration."""
+    app.extensions["signage_nav"].append(
+        {"endpoint": endpoint, "label": label, "roles": roles, "order": order, "section": section}
+    )
 
 
 @event.listens_for(Engine, "connect")
@@ -98,23 +105,28 @@ def _register_core(app: Flask) -> None:
         auth.bp, dashboard.bp, regions_views.bp, screens.bp, groups.bp, approvals.bp, users.bp, audit_views.bp
     ):
         app.register_blueprint(bp)
-    add_nav(app, "dashboard.index", _l("Dashboard"))
-    add_nav(app, "screens.index", _l("Screens"))
-    add_nav(app, "groups.index", _l("Screen groups"))
-    add_nav(app, "regions.index", _l("Regions"))
-    add_nav(app, "approvals.index", _l("Approvals"), roles=("approver",))
-    add_nav(app, "users.index", _l("Accounts"), roles=("admin",))
-    add_nav(app, "audit.index", _l("Audit log"), roles=("admin",))
+    add_nav(app, "dashboard.index", _l("Dashboard"), order=0)
+    add_nav(app, "screens.index", _l("Screens"), order=10)
+    add_nav(app, "groups.index", _l("Screen groups"), order=11)
+    add_nav(app, "approvals.index", _l("Approvals"), roles=("approver",), order=90)
+    add_nav(app, "regions.index", _l("Regions"), section="admin")
+    add_nav(app, "users.index", _l("Accounts"), roles=("admin",), section="admin")
+    add_nav(app, "audit.index", _l("Audit log"), roles=("admin",), section="admin")
     cli.init_app(app)
 
     @app.context_processor
     def inject_nav():
         items = []
         if current_user.is_authenticated:
-            items = [
-                n for n in app.extensions["signage_nav"] if not n["roles"] or current_user.has_role(*n["roles"])
-            ]
-        return {"nav_items": items, "languages": app.config["LANGUAGES"]}
+            items = sorted(
+                (n for n in app.extensions["signage_nav"] if not n["roles"] or current_user.has_role(*n["roles"])),
+                key=lambda n: n["order"],
+            )
+        return {
+            "nav_items": [n for n in items if n["section"] == "main"],
+            "admin_nav_items": [n for n in items if n["section"] == "admin"],
+            "languages": app.config["LANGUAGES"],
+        }
 
 
 def _register_error_handlers(app: Flask) -> None:

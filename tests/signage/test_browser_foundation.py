@@ -38,6 +38,7 @@ def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page
 
     page.click("text=Đăng xuất")
     _sign_in(page, base, "admin")
+    page.click("text=Quản trị hệ thống")
     page.click("nav.mainnav >> text=Nhật ký thay đổi")
     audit = page.locator("#audit").inner_text()
     assert "phanthiet" in audit and "Bến du thuyền Mũi Né" in audit
