@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import unicodedata
 from typing import BinaryIO
 
 from flask_babel import gettext as _
@@ -23,9 +24,13 @@ class MediaInUse(RuntimeError):
     """Deleting is refused; str(exc) says where the item is used."""
 
 
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
 def split_tags(raw: str) -> list[str]:
     seen: list[str] = []
-    for tag in raw.replace(";", ",").split(","):
+    for tag in nfc(raw).replace(";", ",").split(","):
         tag = " ".join(tag.strip().lower().split())
         if tag and tag not in seen:
             seen.append(tag[:50])
@@ -33,7 +38,7 @@ def split_tags(raw: str) -> list[str]:
 
 
 def display_name(filename: str | None) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = nfc(filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name[:300] or _("untitled")
 
 
@@ -105,10 +110,10 @@ def thumbnail_url(media: Media) -> str | None:
 
 def matches(media: Media, text: str = "", tag: str = "") -> bool:
     """Search by words in the name or tags (case-insensitive, Unicode-aware) and/or one exact tag."""
-    haystack = " ".join([media.name, *media.tags]).casefold()
-    if tag and tag.casefold() not in [t.casefold() for t in media.tags]:
+    haystack = nfc(" ".join([media.name, *media.tags])).casefold()
+    if tag and nfc(tag).casefold() not in [nfc(t).casefold() for t in media.tags]:
         return False
-    return all(word in haystack for word in text.casefold().split())
+    return all(word in haystack for word in nfc(text).casefold().split())
 
 
 def slides_using(media_id: int) -> list[Slide]:

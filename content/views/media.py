@@ -75,7 +75,7 @@ def show(media_id: int):
 @login_required
 def edit(media_id: int):
     media = get_scoped_or_404(Media, media_id)
-    name = request.form.get("name", "").strip()
+    name = media_service.nfc(request.form.get("name", "")).strip()
     if name:
         media.name = name[:300]
     media.tags = media_service.split_tags(request.form.get("tags", ""))

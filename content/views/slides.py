@@ -16,7 +16,7 @@ from content.models import CONTENT_LANGUAGES, Media, QrScan, Slide
 from content.qrlinks import tracked_url
 from content.views.media import image_choices
 from signage.approval import ApprovalError
-from signage.extensions import db
+from signage.extensions import db, limiter
 from signage.models import Region, Screen
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 
@@ -114,6 +114,7 @@ def _page(form: SlideForm, slide: Slide | None):
 
 @bp.route("/preview", methods=["POST"])
 @login_required
+@limiter.limit("120 per minute")
 def preview():
     """Render the unsaved form at one size and language (in the request: preview only)."""
     form = _form(None)

@@ -160,3 +160,11 @@ def test_replacing_the_file_keeps_the_item_and_tells_screens(app, demo, login):
         assert (media.sha256, media.mime, media.width) == (hashlib.sha256(new).hexdigest(), "image/png", 1200)
     assert ("media", media_id) in heard and ("slide", slide_id) in heard
     assert not any(p.stem == hashlib.sha256(old).hexdigest() for p in stored_files(app))
+
+
+def test_names_from_macos_nfd_filenames_are_stored_nfc_and_found(app, login):
+    client = login("phanthiet")
+    media_id = _upload_one(client, make_photo(), "Mu\u0303i Ne\u0301.jpg")
+    with app.app_context():
+        assert db.session.get(Media, media_id).name == "Mũi Né.jpg"
+    assert "Mũi Né.jpg" in client.get("/content/media/?q=mũi").get_data(as_text=True)
