@@ -45,15 +45,24 @@ def shot(page, name: str) -> None:
 
 
 def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromium, controller, on_air):
+    """Also: an item whose file is missing on the server is skipped, and the error reaches the controller."""
+    from content import storage
     from players import pairing
+    from signage.scheduling.manifest import build_manifest
 
-    screen = on_air.screen(STATION)
-    images = [on_air.image(label, i) for i, label in enumerate(("MŨI NÉ", "BÀU TRẮNG", "KÊ GÀ"))]
-    durations = (10, 20, 10)
-    playlist = on_air.playlist("Du lịch", [("media", m, d) for m, d in zip(images, durations, strict=True)])
+    screen = on_air.screen(STATION, poll_interval=5)
+    images = [on_air.image(label, i) for i, label in enumerate(("MŨI NÉ", "BÀU TRẮNG", "KÊ GÀ", "HỎNG"))]
+    durations = (10, 20, 10, 10)
+    steps = [("media", m, d) for m, d in zip(images, durations, strict=True)]
+    playlist = on_air.playlist("Du lịch", [steps[0], steps[1], steps[3], steps[2]])
     on_air.schedule(playlist, screen)
+    manifest, _etag = build_manifest(screen.id)
+    broken = next(i for i in manifest["timeline"][0]["items"] if i["item_id"] == images[3])["assets"]["vi"]
+    storage.path_for(broken["sha256"], broken["url"].rsplit(".", 1)[1]).unlink()
 
     context, page = open_player(chromium, controller.url, (1920, 1080), speed=10)
+    errors: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/heartbeat") and errors.extend(json.loads(r.post_data)["errors"]))
     code_el = page.locator("#pairing .pair-code")
     page.wait_for_function("/[A-Z0-9]{3}.[A-Z0-9]{3}/.test(document.querySelector('#pairing .pair-code').textContent)")
     shot(page, "player-pairing-1920x1080.png")
@@ -61,19 +70,24 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     assert font_px >= 200  # readable from across a street on a 1080p screen
     pairing.claim(code_el.text_content(), screen, None)
 
-    wait_for(page, "window.__player && window.__player.stats.transitions >= 8", 40)
-    history = stats(page)["history"]
+    # the broken item is dropped from the loop when it fails to load; from then on the loop is A, B, C
+    wait_for(page, "window.__player && window.__player.stats.skipped >= 1", 40)
+    settled_at = stats(page)["transitions"] + 1
+    wait_for(page, f"window.__player.stats.transitions >= {settled_at + 7}", 40)
+    now = stats(page)
+    history = now["history"][-(now["transitions"] - settled_at):]
+    assert images[3] not in [h["item_id"] for h in now["history"]]
     positions = [images.index(h["item_id"]) for h in history]
     for a, b in zip(positions, positions[1:], strict=False):
         assert b == (a + 1) % 3, f"out of order: {positions}"
-    expected = {0: 10_000, 1: 20_000, 2: 10_000}
     for h, pos in zip(history, positions, strict=False):
-        assert h["end"] - h["start"] == expected[pos]
+        assert h["end"] - h["start"] == durations[pos] * 1000
     # shown on time: each switch happens at its slot's start on the (accelerated, 10×) clock, 250 ms real slack
     for h in history[1:]:
         assert 0 <= h["at"] - h["start"] < 2500, history
     assert page.evaluate("document.querySelector('#pairing').hidden")
-    shot(page, "player-1920x1080.png")
+    wait_for(page, "window.__player.stats.heartbeatsSent.length >= 2", 15)
+    assert any(broken["url"] in e for e in errors), errors
     context.close()
 
 

@@ -34,7 +34,7 @@ var stats = { transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSen
 window.__player = { clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store };
 
 function reportError(message) {
-  state.errors.push({ at: isoTime(Date.now() + clock.offset), message: String(message).slice(0, 300) });
+  state.errors.push(isoTime(Date.now() + clock.offset) + ' ' + String(message).slice(0, 300));
   if (state.errors.length > 20) state.errors.shift();
 }
 
