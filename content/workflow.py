@@ -7,9 +7,12 @@ next approval.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from content.models import Slide, Ticker
 from signage import approval
 from signage.extensions import db
+from signage.models import Region, Screen
 from signage.timeutil import utcnow
 
 
@@ -43,7 +46,25 @@ def approve(item: Slide | Ticker, comment: str = "") -> None:
     item.on_air = snap
     item.on_air_version = snap["version"]
     db.session.commit()
+    if isinstance(item, Slide):
+        prerender(item)
     notify_changed(item_type(item), item.id)
+
+
+def prerender(slide: Slide) -> None:
+    """Queue renders of the new on-air version for the screens of the slide's region (their sizes and
+    languages), so screens have the files when the change reaches them."""
+    from content.api import asset_for
+    from content.rendering import slide_languages
+
+    screens = db.session.scalars(
+        select(Screen).join(Region, Region.id == Screen.region_id)
+        .where(Region.path.startswith(slide.region.path), Screen.retired_at.is_(None))
+    ).all()
+    langs = slide_languages(slide.on_air or {})
+    for screen in screens:
+        for lang in [lang for lang in screen.languages or ["vi"] if lang in langs] or ["vi"]:
+            asset_for("slide", slide.id, screen.width, screen.height, lang, screen.id)
 
 
 def reject(item: Slide | Ticker, comment: str) -> None:

@@ -154,7 +154,6 @@ def _transition(slide_id: int, action: str):
             flash(_("Submitted for approval."), "success")
         elif action == "approve":
             workflow.approve(slide, request.form.get("comment", ""))
-            prerender(slide)
             flash(_("Approved: this version is now on air."), "success")
         elif action == "reject":
             workflow.reject(slide, request.form.get("comment", ""))
@@ -208,20 +207,6 @@ def delete(slide_id: int):
     notify_changed("slide", slide_id)
     flash(_("Deleted."), "success")
     return redirect(url_for("content_slides.index")), 303
-
-
-def prerender(slide: Slide) -> None:
-    """After approval: queue renders for the screens of the slide's region (their sizes and languages)."""
-    from content.api import asset_for
-
-    screens = db.session.scalars(
-        select(Screen).join(Region, Region.id == Screen.region_id)
-        .where(Region.path.startswith(slide.region.path), Screen.retired_at.is_(None))
-    ).all()
-    langs = rendering.slide_languages(slide.on_air or {})
-    for screen in screens:
-        for lang in [lang for lang in screen.languages or ["vi"] if lang in langs] or ["vi"]:
-            asset_for("slide", slide.id, screen.width, screen.height, lang, screen.id)
 
 
 @bp.route("/scans")
