@@ -92,6 +92,12 @@ def asset_for(item_type: str, item_id: int, width: int, height: int, lang: str,
     if render is not None:
         return render.as_asset()
     rendering.enqueue_once(key, "content.jobs.render_slide", item.id, width, height, spec["lang"], screen_id)
+    previous = item.on_air.get("previous")
+    if previous:  # just approved: the previous version's file until this one is rendered (then a bump)
+        old = rendering.find_render(rendering.spec_key(
+            rendering.slide_spec(item.id, previous, width, height, lang, screen_id)))
+        if old is not None:
+            return old.as_asset()
     return None
 
 

@@ -43,6 +43,9 @@ def approve(item: Slide | Ticker, comment: str = "") -> None:
 
     approval.approve(item, comment)
     snap = snapshot(item)
+    if isinstance(item, Slide) and item.on_air:
+        # screens keep the files of the version before until this one's renders are ready
+        snap["previous"] = {k: v for k, v in item.on_air.items() if k != "previous"}
     item.on_air = snap
     item.on_air_version = snap["version"]
     db.session.commit()

@@ -90,3 +90,31 @@ def test_demo_content_is_approved_renders_for_the_demo_screens_and_loads_once(ap
         assert api.asset_for("slide", slide["id"], 1920, 1080, "vi", 1) is not None
         ticker = db.session.query(Ticker).one()
         assert api.ticker_for(ticker.id)["texts"]["ru"].startswith("Добро пожаловать")
+
+
+def test_after_a_new_approval_screens_keep_the_previous_file_until_the_new_one_is_rendered(app, demo, async_jobs):
+    with app.app_context():
+        slide = Slide(region_id=demo["BT-PT"].id, name="Phú Quý", texts={"title": {"vi": "Đảo Phú Quý"}})
+        db.session.add(slide)
+        db.session.commit()
+        workflow.submit(slide)
+        with app.test_request_context():
+            login_user(User.query.filter_by(username="approver").one())
+            workflow.approve(slide)
+        from content import jobs
+
+        jobs.render_slide(slide.id, 1280, 720, "vi", None)
+        first = api.asset_for("slide", slide.id, 1280, 720, "vi", 3)
+        assert first is not None
+
+        slide.texts = {"title": {"vi": "Đảo Phú Quý — mùa cá"}}
+        workflow.edited(slide)
+        db.session.commit()
+        workflow.submit(slide)
+        with app.test_request_context():
+            login_user(User.query.filter_by(username="approver").one())
+            workflow.approve(slide)
+        assert api.asset_for("slide", slide.id, 1280, 720, "vi", 3) == first  # v2 not rendered yet
+        jobs.render_slide(slide.id, 1280, 720, "vi", None)
+        second = api.asset_for("slide", slide.id, 1280, 720, "vi", 3)
+        assert second is not None and second["sha256"] != first["sha256"]
