@@ -161,11 +161,7 @@ def test_controller_down_keeps_playing_survives_a_reload_and_delivers_the_queue_
         revived.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "approving a slide bumps manifests before any render of it exists; the render is only enqueued by the next "
-    "manifest build, so it shows after two poll intervals (scheduling/content: enqueue renders on approval)"))
-def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, worker_factory, on_air, paired):
-    worker_factory()  # renders the slide, as in production
+def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, on_air, paired):
     screen = on_air.screen(STATION, poll_interval=5)
     image = on_air.image("LONG SƠN", 3)
     playlist = on_air.playlist("Tin mới", [("media", image, 2)])
