@@ -34,5 +34,15 @@ def prerender() -> None:
     click.echo(f"{count} slide renders checked.")
 
 
+@content_cli.command("gc")
+@click.option("--tmp-age-hours", default=24, show_default=True, help="Remove unfinished uploads older than this.")
+def gc(tmp_age_hours: int) -> None:
+    """Remove stored files no media item or render refers to, and abandoned temporary uploads."""
+    from content.storage_gc import collect
+
+    removed = collect(tmp_age_hours * 3600)
+    click.echo(f"{removed['orphans']} orphan files and {removed['temporary']} temporary files removed.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)

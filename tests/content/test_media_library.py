@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 
 from PIL import Image
 from sqlalchemy import func, select
@@ -168,3 +169,20 @@ def test_names_from_macos_nfd_filenames_are_stored_nfc_and_found(app, login):
     with app.app_context():
         assert db.session.get(Media, media_id).name == "Mũi Né.jpg"
     assert "Mũi Né.jpg" in client.get("/content/media/?q=mũi").get_data(as_text=True)
+
+
+def test_gc_removes_only_files_nothing_refers_to(app, login):
+    from content.storage_gc import collect
+
+    body = make_photo()
+    _upload_one(login("phanthiet"), body)
+    with app.app_context():
+        _, orphan = storage.store_bytes(b"left by a crash", "jpg")
+        _, fresh = storage.store_bytes(b"its row is being committed", "jpg")
+        temp = storage.media_root() / "tmp" / "up-abandoned"
+        temp.write_bytes(b"half an upload")
+        for old in (orphan, temp):
+            os.utime(old, (0, 0))
+        assert collect() == {"orphans": 1, "temporary": 1}
+        assert not orphan.exists() and not temp.exists() and fresh.exists()
+        assert storage.path_for(hashlib.sha256(body).hexdigest(), "jpg").exists()
