@@ -233,8 +233,16 @@ def scans():
     return render_template("content/scans.html", per_slide=per_slide, per_screen=per_screen, per_pair=per_pair)
 
 
+def _author(user_id: int | None) -> str | None:
+    from signage.models import User
+
+    user = db.session.get(User, user_id) if user_id else None
+    return (user.display_name or user.username) if user else None
+
+
 def queue_items() -> list[dict]:
     """Approvers' queue provider: submitted slides in the approver's region."""
     query = scoped_select(Slide).where(Slide.approval_state == "submitted")
-    return [{"kind": _("Slide"), "title": s.name, "submitted_at": s.submitted_at, "submitted_by": None,
+    return [{"kind": _("Slide"), "title": s.name, "submitted_at": s.submitted_at,
+             "submitted_by": _author(s.submitted_by_id),
              "url": url_for("content_slides.edit", slide_id=s.id)} for s in db.session.scalars(query)]

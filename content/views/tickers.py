@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from content import workflow
 from content.forms import LANGUAGE_LABELS, TickerForm
 from content.models import CONTENT_LANGUAGES, Ticker
-from content.views.slides import _translate_approval_error
+from content.views.slides import _author, _translate_approval_error
 from signage.approval import ApprovalError
 from signage.extensions import db
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -147,5 +147,6 @@ def delete(ticker_id: int):
 
 def queue_items() -> list[dict]:
     query = scoped_select(Ticker).where(Ticker.approval_state == "submitted")
-    return [{"kind": _("Ticker"), "title": t.name, "submitted_at": t.submitted_at, "submitted_by": None,
+    return [{"kind": _("Ticker"), "title": t.name, "submitted_at": t.submitted_at,
+             "submitted_by": _author(t.submitted_by_id),
              "url": url_for("content_tickers.edit", ticker_id=t.id)} for t in db.session.scalars(query)]

@@ -41,7 +41,7 @@ def test_operator_to_screen_with_a_scannable_qr(app, demo, login):
     assert operator.post_form(f"/content/slides/{slide_id}/submit", {},
                               token_from=f"/content/slides/{slide_id}").status_code == 303
     queue = approver.get("/approvals/").get_data(as_text=True)
-    assert "Mũi Né" in queue
+    assert "Mũi Né" in queue and "Trung tâm VH-TT-TT Phan Thiết" in queue  # who submitted it
     assert approver.post_form(f"/content/slides/{slide_id}/approve", {},
                               token_from=f"/content/slides/{slide_id}").status_code == 303
 
