@@ -88,6 +88,8 @@ def materialise(campaign: Campaign, *, now: datetime, occurrence: str = "once", 
             when = due or due_time(campaign, arrival, tz, campaign.started_at or now)
             if when is None:
                 continue
+            if campaign.valid_from is not None and when < campaign.valid_from:
+                when = campaign.valid_from
             lang = pick_language(messages, language)
             body = render_body(campaign.kind, messages[lang], lang, name=name or "", event=campaign.event or "",
                                optout=optout_link(contact_id), unaccented=campaign.use_unaccented)
@@ -251,6 +253,11 @@ def due_message_ids(campaign_id: int, now: datetime) -> list[int]:
     return list(db.session.scalars(select(Message.id).where(
         Message.campaign_id == campaign_id, Message.state == S.QUEUED.value,
         (Message.not_before.is_(None)) | (Message.not_before <= now)).order_by(Message.id)))
+
+
+def has_sending_rows(campaign_id: int) -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.campaign_id == campaign_id, Message.state == S.SENDING.value)))
 
 
 def next_due(campaign_id: int) -> datetime | None:

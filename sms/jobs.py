@@ -69,8 +69,11 @@ def dispatch_campaign(campaign_id: int) -> dict:
             occ = _recurring_occurrence(campaign, now)
             if occ:
                 created = dispatch.materialise(campaign, now=now, occurrence=occ[0], due=occ[1])
-        else:
+        elif mode == "arrival" or campaign.materialised_at is None:
             created = dispatch.materialise(campaign, now=now)
+            if mode != "arrival":
+                campaign.materialised_at = now  # one-off campaigns: the audience is fixed at the first run
+                db.session.commit()
     recovered = dispatch.recover_stale(campaign_id, now)
     ids = dispatch.due_message_ids(campaign_id, now)
     size = int(current_app.config["SMS_BATCH_SIZE"])
@@ -83,6 +86,11 @@ def dispatch_campaign(campaign_id: int) -> dict:
     elif mode == "arrival":
         hourly = now + timedelta(hours=1)  # new arrivals keep coming in
         followup = min(followup, hourly) if followup else hourly
+    if ids or dispatch.has_sending_rows(campaign_id):
+        # Watchdog: if a worker dies mid-batch, this later run resolves its rows and sends the rest.
+        lease = float(current_app.config["SMS_SENDING_LEASE_SECONDS"])
+        watchdog = now + timedelta(seconds=lease + 5)
+        followup = min(followup, watchdog) if followup and followup > now else watchdog
     if followup and followup > now:
         _schedule_followup(campaign_id, followup)
     db.session.refresh(campaign)

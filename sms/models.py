@@ -122,6 +122,7 @@ class Campaign(Audited, Approvable, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    materialised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # message rows created (one-off)
     region: Mapped[Region] = relationship()
 
 

@@ -98,6 +98,7 @@ def upgrade():
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", _dt(), nullable=False),
         sa.Column("started_at", _dt(), nullable=True),
+        sa.Column("materialised_at", _dt(), nullable=True),
         sa.Column("approval_state", sa.String(length=20), nullable=False),
         sa.Column("submitted_at", _dt(), nullable=True),
         sa.Column("reviewed_at", _dt(), nullable=True),

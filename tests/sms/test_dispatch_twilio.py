@@ -148,3 +148,16 @@ def test_message_rows_are_unique_per_campaign_and_contact(twilio_app, make_conta
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_emergency_broadcast_reaches_everyone_in_the_area_at_night(twilio_app, standin, make_contact, demo):
+    from sms.broadcast import send_emergency
+
+    make_contact("+84912000001", region="BT-PT-MN", consent=False)
+    make_contact("+84912000002", region="BT-PT", kind="resident")
+    make_contact("+84912000003", region="BT-HT")  # outside the area
+    with time_machine.travel(vn_time(20, 2, 0), tick=True):
+        send_emergency(demo["BT-PT"].id, {"vi": "CẢNH BÁO: triều cường.", "en": "WARNING: high tide."},
+                       name="Triều cường")
+    assert standin.received() == {"+84912000001": 1, "+84912000002": 1}
+    assert {m["body"] for m in standin.messages} == {"CẢNH BÁO: triều cường."}
