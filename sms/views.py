@@ -225,6 +225,27 @@ def contacts():
     return render_template("sms/contacts.html", contacts=rows, page=page)
 
 
+@bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
+@login_required
+def contact_show(contact_id: int):
+    """Consent history (what was shown, when, where), opt-outs and messages of one contact."""
+    from sms.optouts import opt_out
+
+    contact = get_scoped_or_404(Contact, contact_id)
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(request.form.get("csrf_token"))
+        kinds = [k for k in request.form.getlist("kinds") if k in ("promotional", "public_service", "emergency")]
+        if kinds:
+            opt_out(contact.id, kinds, f"operator:{current_user.username}")
+            flash(_("Opt-out recorded."), "success")
+        return redirect(url_for("sms.contact_show", contact_id=contact.id))
+    messages = db.session.scalars(select(Message).where(Message.contact_id == contact.id)
+                                  .order_by(Message.id.desc()).limit(50)).all()
+    return render_template("sms/contact_show.html", contact=contact, messages=messages)
+
+
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @login_required
 def contact_new():

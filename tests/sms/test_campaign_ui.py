@@ -135,3 +135,13 @@ def test_demo_loader_is_idempotent_and_dashboard_shows_the_widget(outbox_app, lo
     assert db.session.scalar(select(Contact).where(Contact.language == "ru")).phone == "+79120000104"
     page = login("phanthiet").get("/").get_data(as_text=True)
     assert "sms-widget" in page
+
+
+def test_contact_page_shows_consent_and_records_an_operator_opt_out(outbox_app, login, make_contact):
+    contact = make_contact("+84912000001", region="BT-PT")
+    operator = login("phanthiet")
+    url = f"/sms/contacts/{contact.id}"
+    assert "agreed" in operator.get(url).get_data(as_text=True)
+    operator.post_form(url, {"kinds": "promotional"})
+    assert db.session.scalar(select(OptOut.source).where(OptOut.contact_id == contact.id)) == "operator:phanthiet"
+    assert login("hamtan").get(url).status_code == 404
