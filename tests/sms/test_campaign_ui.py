@@ -145,3 +145,18 @@ def test_contact_page_shows_consent_and_records_an_operator_opt_out(outbox_app, 
     operator.post_form(url, {"kinds": "promotional"})
     assert db.session.scalar(select(OptOut.source).where(OptOut.contact_id == contact.id)) == "operator:phanthiet"
     assert login("hamtan").get(url).status_code == 404
+
+
+def test_operator_pages_render_in_vietnamese(outbox_app, login, make_contact):
+    make_contact("+84912000001", region="BT-PT")
+    operator = login("operator")
+    for url, text in (("/sms/", "Chiến dịch SMS"), ("/sms/contacts", "Danh bạ"), ("/sms/campaigns/new", "Đối tượng"),
+                      ("/sms/contacts/import", "Nhập danh bạ"), ("/sms/suppression", "Danh sách không nhận tin"),
+                      ("/sms/outbox", "Hộp thư đi")):
+        page = operator.get(url)
+        assert page.status_code == 200 and text in page.get_data(as_text=True), url
+
+
+def test_only_province_level_accounts_import_the_national_dnc_list(outbox_app, login):
+    assert login("phanthiet").get("/sms/suppression").status_code == 403
+    assert login("admin").get("/sms/suppression").status_code == 200
