@@ -204,6 +204,37 @@ def campaign_cancel(campaign_id: int):
     return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
 
 
+@bp.post("/messages/<int:message_id>/resolve")
+@login_required
+def message_resolve(message_id: int):
+    """A human decides about a message flagged "unknown — not retried": the person did get it (mark sent),
+    or send it again (a deliberate override of the forward-only rule, recorded in the audit log)."""
+    from signage.models import AuditLog
+    from sms.jobs import send_batch
+
+    msg = db.session.get(Message, message_id) or abort(404)
+    campaign = get_scoped_or_404(Campaign, msg.campaign_id)
+    if msg.state != MessageState.UNKNOWN.value:
+        abort(409)
+    action = request.form.get("action")
+    if action not in ("sent", "resend"):
+        abort(400)
+    note = f"{action} by {current_user.username}"
+    if action == "sent":
+        msg.state, msg.sent_at = MessageState.SENT.value, msg.claimed_at
+    else:
+        msg.state, msg.not_before = MessageState.QUEUED.value, utcnow()
+    msg.needs_review, msg.error_message = False, f"{msg.error_message} [{note}]"
+    db.session.add(AuditLog(user_id=current_user.id, username=current_user.username, action="update",
+                            entity="sms_message", entity_id=str(msg.id), region_path=campaign.region.path,
+                            before={"state": "unknown"}, after={"state": msg.state, "decision": action}))
+    db.session.commit()
+    if action == "resend":
+        get_queue("default").enqueue(send_batch, campaign.id, [msg.id])
+    flash(_("Decision recorded."), "success")
+    return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
+
+
 def approval_queue() -> list[dict]:
     if not current_user.is_authenticated:
         return []

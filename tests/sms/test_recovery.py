@@ -89,3 +89,22 @@ def test_a_read_timeout_is_ambiguous_and_never_retried(twilio_app, standin, make
     row = db.session.scalar(select(Message).where(Message.campaign_id == campaign.id))
     assert standin.requests == 1
     assert row.state == "sent" and row.provider_sid == standin.messages[0]["sid"]  # found by the lookup
+
+
+def test_a_human_decides_about_an_unknown_message(twilio_app, standin, login, make_contact, make_campaign):
+    from signage.models import AuditLog
+
+    msg = _stuck_message(make_contact, make_campaign)
+    resolve_unknown(msg)
+    operator = login("operator")
+    page = f"/sms/campaigns/{msg.campaign_id}"
+    assert "Send it again" in operator.get(page).get_data(as_text=True) or "Send it again" in operator.get(
+        page + "?lang=en").get_data(as_text=True)
+    response = operator.post_form(f"/sms/messages/{msg.id}/resolve", {"action": "resend"}, token_from=page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    row = db.session.get(Message, msg.id)
+    assert row.state == "sent" and not row.needs_review and standin.received() == {msg.phone: 1}
+    assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "sms_message")).after["decision"] == "resend"
+    again = operator.post_form(f"/sms/messages/{msg.id}/resolve", {"action": "resend"}, token_from=page)
+    assert again.status_code == 409 and standin.received() == {msg.phone: 1}
