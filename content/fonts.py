@@ -99,17 +99,33 @@ def candidates(lang: str, bold: bool) -> tuple[str, ...]:
     return tuple(files)
 
 
+@functools.lru_cache(maxsize=256)
+def _fallback(missing: frozenset[int], bold: bool) -> str | None:
+    """Ask fontconfig for any installed font that has the glyphs the usual candidates lack."""
+    charset = " ".join(f"{c:x}" for c in sorted(missing)[:64])
+    style = ":bold" if bold else ""
+    out = _fc(["match", "-f", "%{file}", f"sans-serif{style}:charset={charset}"]).strip()
+    return out or None
+
+
+@functools.lru_cache(maxsize=4096)
 def font_for(text: str, lang: str, bold: bool = False) -> str:
-    """The font file to draw `text` with."""
+    """The font file to draw `text` with: the first candidate with every glyph, else an installed font
+    fontconfig finds for the missing characters, else the candidate covering most."""
     files = candidates(lang, bold)
-    needed = len({c for c in text if not c.isspace()})
+    chars = {c for c in text if not c.isspace()}
     best, best_cover = files[0], -1
     for path in files:
         cover = covers(path, text)
-        if cover >= needed:
+        if cover >= len(chars):
             return path
         if cover > best_cover:
             best, best_cover = path, cover
+    ranges = charset(best)
+    missing = frozenset(ord(c) for c in chars if not any(lo <= ord(c) <= hi for lo, hi in ranges))
+    other = _fallback(missing, bold)
+    if other and covers(other, text) > best_cover:
+        return other
     return best
 
 

@@ -67,7 +67,9 @@ def slide_spec(slide_id: int, snapshot: dict, width: int, height: int, lang: str
 
 
 def spec_key(spec: dict) -> str:
-    payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "spec": spec}
+    used = [fonts.font_for(spec[f], spec["lang"], bold) for f, bold in (("title", True), ("body", False),
+                                                                       ("caption", False)) if spec.get(f)]
+    payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "used": used, "spec": spec}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

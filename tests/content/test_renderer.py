@@ -108,3 +108,9 @@ def test_jpeg_output_is_a_jpeg():
 
     with Image.open(BytesIO(data)) as img:
         assert img.format == "JPEG"
+
+
+def test_a_script_no_usual_font_has_falls_back_to_an_installed_font_that_has_it():
+    thai = "สวัสดี"  # Thai: not in Noto Sans / DejaVu / CJK; fonts-noto-core ships Noto Sans Thai
+    path = fonts.font_for(thai, "vi")
+    assert fonts.covers(path, thai) == len(set(thai)), path
