@@ -39,6 +39,12 @@ def start(phone: str, language: str, source_ref: str, consent_text: str, code_te
         OptInRequest.phone == phone, OptInRequest.created_at >= hour_ago))
     if recent >= int(cfg["SMS_OTP_PER_PHONE_PER_HOUR"]):
         raise OptInError("too_many")
+    # A ceiling on all codes per hour: the public page must not become a way to pump paid SMS.
+    everyone = db.session.scalar(select(func.count()).select_from(OptInRequest).where(
+        OptInRequest.created_at >= hour_ago))
+    if everyone >= int(cfg["SMS_OTP_GLOBAL_PER_HOUR"]):
+        current_app.logger.warning("Opt-in codes paused: %s sent in the last hour", everyone)
+        raise OptInError("busy")
     token = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
     req = OptInRequest(token=token, phone=phone, language=language, source_ref=source_ref[:200],

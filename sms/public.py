@@ -3,7 +3,7 @@ opt out with one tap from the link in every promotional message. Shown in the vi
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -41,11 +41,12 @@ def error_text(code: str) -> str:
         "wrong_code": _("That code is not right. Check the SMS and try again."),
         "locked": _("Too many wrong codes. Start again to get a new one."),
         "send_failed": _("We could not send the code to this number. Check it and try again."),
+        "busy": _("We cannot send codes right now. Please try again later."),
     }[code]
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SMS_OTP_PER_IP"], methods=["POST"])
 def join():
     lang = visitor_language()
     with force_locale(lang):
@@ -68,7 +69,7 @@ def join():
                     req = start(phone, form.language.data, src, text, lambda c: code_sms.replace("{code}", c))
                 except OptInError as exc:
                     form.phone.errors.append(error_text(exc.code))
-                    status = 429 if exc.code == "too_many" else 400
+                    status = 429 if exc.code in ("too_many", "busy") else 400
                 else:
                     return redirect(url_for("sms_public.confirm_code", token=req.token, lang=form.language.data))
         elif request.method == "POST":

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, str] = {
     "SMS_OTP_TTL_SECONDS": "600",
     "SMS_OTP_MAX_ATTEMPTS": "5",
     "SMS_OTP_PER_PHONE_PER_HOUR": "3",
+    "SMS_OTP_GLOBAL_PER_HOUR": "300",  # all opt-in codes together (guards against SMS pumping)
+    "SMS_OTP_PER_IP": "10 per hour",
 }
 
 NUMERIC = {k for k, v in DEFAULTS.items() if v.replace(".", "", 1).isdigit()}

@@ -130,3 +130,14 @@ def test_outbox_shows_a_conversation_and_a_reply_keyword_opts_out(outbox_app, lo
     assert reply.status_code == 302
     assert contact.id and "promotional" in db.session.get(Contact, contact.id).opted_out_kinds()
     assert login("hamtan").get("/sms/outbox/+84912000001").status_code == 404
+
+
+def test_opt_in_codes_have_a_global_hourly_ceiling(outbox_app, client, demo, monkeypatch):
+    monkeypatch.setitem(outbox_app.config, "SMS_OTP_GLOBAL_PER_HOUR", 2)
+    _opt_in(client, "qr-1", phone="+84912000001")
+    _opt_in(client, "qr-1", phone="+84912000002")
+    html = client.get("/sms/join?src=qr-1&lang=en").get_data(as_text=True)
+    third = client.post("/sms/join?src=qr-1&lang=en", data={
+        "phone": "+84912000003", "language": "en", "consent": "y", "csrf_token": csrf_token(html)})
+    assert third.status_code == 429 and "cannot send codes right now" in third.get_data(as_text=True)
+    assert len(_outbox("+84912000003")) == 0
