@@ -160,3 +160,29 @@ def test_operator_pages_render_in_vietnamese(outbox_app, login, make_contact):
 def test_only_province_level_accounts_import_the_national_dnc_list(outbox_app, login):
     assert login("phanthiet").get("/sms/suppression").status_code == 403
     assert login("admin").get("/sms/suppression").status_code == 200
+
+
+def test_scheduled_campaign_waits_for_its_time_and_its_validity(twilio_app, standin, make_contact, make_campaign):
+    from sms.jobs import dispatch_campaign
+
+    make_contact("+84912000001")
+    make_contact("+84912000002")
+    with time_machine.travel(vn_time(20, 8), tick=True):
+        campaign = make_campaign({"vi": "Lễ hội"}, schedule={"mode": "at", "at": vn_time(20, 15).isoformat()})
+        dispatch_campaign(campaign.id)
+    assert standin.messages == []
+    with time_machine.travel(vn_time(20, 15, 1), tick=True):
+        dispatch_campaign(campaign.id)
+    assert standin.received() == {"+84912000001": 1, "+84912000002": 1}
+
+
+def test_messages_not_sent_before_validity_ends_are_dropped(twilio_app, standin, make_contact, make_campaign):
+    from sms.jobs import dispatch_campaign
+
+    make_contact("+84912000001")
+    with time_machine.travel(vn_time(20, 22, 30), tick=True):
+        campaign = make_campaign({"vi": "Chợ đêm tối nay"}, valid_until=vn_time(21, 6, 0))
+        dispatch_campaign(campaign.id)
+    assert standin.messages == []  # the window opens at 07:00, after the validity ends
+    row = db.session.scalar(select(Message).where(Message.campaign_id == campaign.id))
+    assert (row.state, row.skip_reason) == ("skipped", "expired")
