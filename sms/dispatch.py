@@ -25,7 +25,7 @@ from sms.compliance import Action, CampaignKind, decide
 from sms.encoding import analyse
 from sms.gateways import AmbiguousSend, GatewayError, OutgoingSms, get_gateway
 from sms.gateways.base import LookupUnavailable
-from sms.models import Campaign, CampaignStatus, Contact, Message, MessageState
+from sms.models import Campaign, CampaignStatus, Message, MessageState
 from sms.optouts import ALL_KINDS, opt_out, recipient_facts
 from sms.render import optout_link, pick_language, render_body
 from sms.throttle import Rate, TokenBucket
@@ -271,7 +271,3 @@ def finish_if_done(campaign: Campaign) -> None:
     if not open_rows and (campaign.schedule or {}).get("mode") not in ("recurring", "arrival"):
         campaign.status = CampaignStatus.DONE.value
         db.session.commit()
-
-
-def contact_for(message: Message) -> Contact:
-    return message.contact

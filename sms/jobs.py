@@ -11,7 +11,7 @@ from signage.extensions import db
 from signage.redis_client import get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch
-from sms.models import Campaign, CampaignStatus, Message
+from sms.models import Campaign, CampaignStatus
 from sms.status import record_status
 
 QUEUE = "default"
@@ -124,12 +124,6 @@ def outbox_receipt(sid: str) -> bool:
     row.status = "delivered"
     db.session.commit()
     return record_status(row.message_id, "delivered", sid=sid)
-
-
-def message_ids_of(campaign_id: int) -> list[int]:
-    from sqlalchemy import select
-
-    return list(db.session.scalars(select(Message.id).where(Message.campaign_id == campaign_id)))
 
 
 def _upload(name: str):

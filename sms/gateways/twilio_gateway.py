@@ -75,10 +75,9 @@ class TwilioGateway:
         except TwilioRestException as exc:
             code = str(exc.code or "")
             transient = exc.status == 429 or exc.status >= 500
-            permanent = not transient
-            retry_after = None
-            raise GatewayError(exc.msg or str(exc), code=code, status=exc.status, permanent=permanent,
-                               retry_after=retry_after) from exc
+            reason = PERMANENT_CODES.get(code, "")
+            message = f"{exc.msg or exc}" + (f" ({reason})" if reason else "")
+            raise GatewayError(message, code=code, status=exc.status, permanent=not transient) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             if _never_connected(exc):
                 raise GatewayError(f"cannot reach Twilio: {exc}", status=0) from exc
@@ -103,7 +102,3 @@ def _never_connected(exc: Exception) -> bool:
         return True
     text = repr(exc)
     return "NewConnectionError" in text or "Connection refused" in text
-
-
-def permanent_reason(code: str) -> str:
-    return PERMANENT_CODES.get(code, "")
