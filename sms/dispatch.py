@@ -168,13 +168,12 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
 
 
 def deliver(msg_id: int) -> None:
-    """Send one claimed (`sending`) message, retrying 429/5xx with backoff; record the outcome."""
+    """Send one claimed (`sending`) message, retrying 429/5xx with backoff; record the outcome.
+    The caller took the first attempt's tokens before claiming (a row never waits in `sending` for tokens)."""
     msg = db.session.get(Message, msg_id)
     gateway = get_gateway()
     cfg = current_app.config
     tb = bucket(gateway.sender)
-    if tb is not None:
-        tb.take(msg.segments)
     attempts, base = int(cfg["SMS_MAX_ATTEMPTS"]), float(cfg["SMS_RETRY_BASE_SECONDS"])
     out = _outgoing(msg)
     for attempt in range(1, attempts + 1):
@@ -232,6 +231,13 @@ def recover_stale(campaign_id: int, now: datetime) -> dict[str, int]:
     return outcome
 
 
+def _precheck(msg: Message, now: datetime) -> Action:
+    """The rules without the lock: a cheap first look (check_and_claim decides for real)."""
+    facts = recipient_facts(msg.contact, now, promotional=msg.promotional)
+    cap = int(current_app.config["SMS_DAILY_CAP"])
+    return decide(msg.campaign.kind, facts, now, local_tz(), valid_until=msg.campaign.valid_until, cap=cap).action
+
+
 def send_batch(message_ids: list[int]) -> dict[str, int]:
     """Claim and send each due, still-queued message of the list. Safe to run twice, concurrently."""
     counts = {"claimed": 0, "deferred": 0, "skipped": 0, "lost": 0}
@@ -241,7 +247,13 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
         if msg is None or msg.state != S.QUEUED.value or (msg.not_before and msg.not_before > now):
             db.session.rollback()
             continue
+        tb = bucket(get_gateway().sender)
+        will_send = _precheck(msg, now) is Action.SEND  # deferred or skipped rows must not use up tokens
+        if tb is not None and will_send:
+            tb.take(msg.segments)
         outcome, _ = check_and_claim(msg, now)
+        if outcome == "claimed" and tb is not None and not will_send:
+            tb.take(msg.segments)
         counts[outcome] += 1
         if outcome == "claimed":
             deliver(mid)

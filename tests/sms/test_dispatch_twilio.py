@@ -161,3 +161,19 @@ def test_emergency_broadcast_reaches_everyone_in_the_area_at_night(twilio_app, s
                        name="Triều cường")
     assert standin.received() == {"+84912000001": 1, "+84912000002": 1}
     assert {m["body"] for m in standin.messages} == {"CẢNH BÁO: triều cường."}
+
+
+def test_rows_deferred_at_night_do_not_wait_for_throttle_tokens(twilio_app, standin, make_contact, make_campaign,
+                                                                monkeypatch):
+    import time
+
+    monkeypatch.setitem(twilio_app.config, "SMS_THROTTLE", 1)
+    monkeypatch.setitem(twilio_app.config, "SMS_RATE_MPS", 2)
+    for n in range(20):
+        make_contact(f"+849120000{n:02d}")
+    with time_machine.travel(vn_time(20, 23), tick=True):
+        campaign = make_campaign({"vi": "Khuyến mãi"})
+        start = time.monotonic()
+        dispatch_campaign(campaign.id)
+        assert time.monotonic() - start < 5  # 20 rows at 2 msg/s would take 10 s if they took tokens
+    assert standin.messages == [] and {m.state for m in _messages(campaign.id).values()} == {"queued"}
