@@ -45,6 +45,10 @@ def init_settings(app: Flask) -> None:
     if not app.config["SMS_GATEWAY"]:
         has_credentials = app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]
         app.config["SMS_GATEWAY"] = "twilio" if has_credentials else "outbox"
+    public = str(app.config.get("PUBLIC_BASE_URL", ""))
+    if app.config["SMS_GATEWAY"] == "twilio" and ("127.0.0.1" in public or "localhost" in public):
+        app.logger.warning("PUBLIC_BASE_URL is %s: opt-out links in SMS and Twilio's status callbacks will not "
+                           "reach this server. Set PUBLIC_BASE_URL to the public https address.", public)
 
 
 def optout_keywords(app_config) -> set[str]:
