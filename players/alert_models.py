@@ -42,6 +42,9 @@ class EmergencyAlert(Audited, db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: "operator" (raised in the UI) or "cap" (a CAP 1.2 message; cap_reference = "sender,identifier,sent").
+    source: Mapped[str] = mapped_column(String(20), default="operator")
+    cap_reference: Mapped[str | None] = mapped_column(String(600), unique=True)
     region: Mapped[Region] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])

@@ -132,6 +132,7 @@ def raise_alert(
     *, region_id: int, messages: dict[str, str], severity: str = Severity.SEVERE.value,
     target_region_ids: list[int] | None = None, target_screen_ids: list[int] | None = None,
     target_group_ids: list[int] | None = None, created_by_id: int | None = None,
+    source: str = "operator", cap_reference: str | None = None,
 ) -> EmergencyAlert:
     """Create, commit and announce an alert (the audit log records who raised it)."""
     messages = {lang: text.strip() for lang, text in messages.items() if text and text.strip()}
@@ -144,7 +145,7 @@ def raise_alert(
         target_region_ids=sorted(set(target_region_ids or [])),
         target_screen_ids=sorted(set(target_screen_ids or [])),
         target_group_ids=sorted(set(target_group_ids or [])),
-        created_by_id=created_by_id, started_at=utcnow(),
+        created_by_id=created_by_id, started_at=utcnow(), source=source, cap_reference=cap_reference,
     )
     db.session.add(alert)
     db.session.commit()
@@ -286,10 +287,12 @@ def _dashboard_widget():
 
 
 def init_app(app: Flask) -> None:
+    from players import alert_cap
     from signage import add_nav
 
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
+    alert_cap.init_app(app)
     add_nav(app, "alerts.index", _l("Emergency alerts"))
     app.extensions.setdefault("signage_dashboard_widgets", []).append(_dashboard_widget)
     screens_changed.connect(_on_screens_changed, app, weak=False)

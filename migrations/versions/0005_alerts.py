@@ -28,10 +28,13 @@ def upgrade():
         sa.Column("started_at", signage.db_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("cancelled_at", signage.db_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cancelled_by_id", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("cap_reference", sa.String(length=600), nullable=True),
         sa.ForeignKeyConstraint(["region_id"], ["region.id"]),
         sa.ForeignKeyConstraint(["created_by_id"], ["user_account.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["cancelled_by_id"], ["user_account.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("cap_reference"),
     )
     with op.batch_alter_table("emergency_alert", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_emergency_alert_region_id"), ["region_id"], unique=False)

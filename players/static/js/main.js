@@ -326,7 +326,10 @@ async function flushOutbox() {
     if (r.status === 401) return;
     if (r.status >= 500 || r.status === 429) return;
     await store.remove([beats[i].seq]);  // 2xx, or a 4xx that a retry cannot fix
-    if (r.status < 300) stats.heartbeatsSent.push(beats[i].body.sent_at);
+    if (r.status < 300) {
+      stats.heartbeatsSent.push(beats[i].body.sent_at);
+      if (stats.heartbeatsSent.length > 100) stats.heartbeatsSent.shift();
+    }
   }
   for (;;) {
     var plays = await store.peek('play', PLAY_BATCH);

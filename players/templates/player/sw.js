@@ -25,7 +25,11 @@ self.addEventListener('fetch', function (event) {
   var request = event.request;
   if (request.method !== 'GET') return;
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0) return;
+  if (url.origin !== self.location.origin) {
+    event.respondWith(asset(request));  // assets on a CDN: cached copies are served offline too
+    return;
+  }
+  if (url.pathname.indexOf('/api/') === 0) return;
   if (url.pathname === '/play/' || url.pathname === '/play' || url.pathname.indexOf('/play/static/') === 0) {
     event.respondWith(shell(request, url.pathname === '/play' ? '/play/' : url.pathname));
     return;

@@ -1,0 +1,100 @@
+"""CAP 1.2 messages as a source of emergency alerts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from players.alert_models import EmergencyAlert
+from signage.extensions import db
+from signage.models import AuditLog
+
+TOKEN = "cap-feed-secret-0123456789"
+
+
+def cap(identifier="VN-NCHMF-2026-0042", msg_type="Alert", status="Actual", references="", infos=None,
+        sent="2026-11-23T16:00:00+07:00") -> bytes:
+    infos = infos if infos is not None else [
+        ("vi-VN", "Extreme", "Bão số 9 đổ bộ", "Tàu thuyền vào nơi tránh trú", "BT-PT"),
+        ("en-US", "Extreme", "Typhoon No. 9 landfall", "Boats must shelter", "BT-PT"),
+    ]
+    info_xml = "".join(
+        f"<info><language>{lang}</language><category>Met</category><event>Storm</event><urgency>Immediate</urgency>"
+        f"<severity>{sev}</severity><certainty>Observed</certainty><headline>{head}</headline>"
+        f"<description>{desc}</description><area><areaDesc>Phan Thiết</areaDesc>"
+        f"<geocode><valueName>region</valueName><value>{code}</value></geocode></area></info>"
+        for lang, sev, head, desc, code in infos
+    )
+    refs = f"<references>{references}</references>" if references else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
+        f"<identifier>{identifier}</identifier><sender>nchmf.gov.vn</sender><sent>{sent}</sent>"
+        f"<status>{status}</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}{info_xml}</alert>"
+    ).encode()
+
+
+@pytest.fixture
+def post(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "ALERTS_CAP_TOKEN", TOKEN)
+
+    def _post(body: bytes, token: str = TOKEN):
+        with app.app_context():
+            return app.test_client().post("/api/alerts/cap", data=body, content_type="application/xml",
+                                          headers={"Authorization": f"Bearer {token}"})
+
+    return _post
+
+
+def _alerts(app) -> list[EmergencyAlert]:
+    with app.app_context():
+        return list(db.session.scalars(select(EmergencyAlert).order_by(EmergencyAlert.id)))
+
+
+def test_a_cap_alert_goes_on_air_for_the_region_its_geocode_names(app, post, demo):
+    response = post(cap())
+    assert response.status_code == 200 and response.get_json()["result"] == "raised"
+    [alert] = _alerts(app)
+    assert alert.source == "cap" and alert.severity == "extreme"
+    assert alert.target_region_ids == [demo["BT-PT"].id]
+    assert alert.messages == {"vi": "Bão số 9 đổ bộ — Tàu thuyền vào nơi tránh trú",
+                              "en": "Typhoon No. 9 landfall — Boats must shelter"}
+    with app.app_context():
+        audit = db.session.scalar(select(AuditLog).where(AuditLog.entity == "EmergencyAlert"))
+    assert audit.username == "cap:nchmf.gov.vn"
+
+
+def test_the_same_message_twice_raises_one_alert(app, post):
+    post(cap())
+    assert post(cap()).get_json()["result"] == "duplicate"
+    assert len(_alerts(app)) == 1
+
+
+def test_cancel_and_update_act_on_the_referenced_alert(app, post):
+    post(cap())
+    first = "nchmf.gov.vn,VN-NCHMF-2026-0042,2026-11-23T16:00:00+07:00"
+    post(cap(identifier="VN-NCHMF-2026-0043", msg_type="Update", references=first, sent="2026-11-23T17:00:00+07:00"))
+    old, new = _alerts(app)
+    assert old.cancelled_at is not None and new.cancelled_at is None
+    second = "nchmf.gov.vn,VN-NCHMF-2026-0043,2026-11-23T17:00:00+07:00"
+    response = post(cap(identifier="VN-NCHMF-2026-0044", msg_type="Cancel", references=second,
+                        sent="2026-11-23T18:00:00+07:00"))
+    assert response.get_json()["result"] == "cancelled"
+    assert all(a.cancelled_at is not None for a in _alerts(app))
+
+
+def test_exercises_and_tests_never_reach_the_screens(app, post):
+    assert post(cap(status="Exercise")).get_json()["result"] == "ignored"
+    assert _alerts(app) == []
+
+
+def test_without_the_feed_token_nothing_happens(app, post):
+    assert post(cap(), token="wrong-token-wrong-token").status_code == 401
+    assert _alerts(app) == []
+
+
+def test_xml_bombs_and_foreign_documents_are_refused(app, post):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&lol2;</alert>')
+    assert post(bomb).status_code == 422
+    assert post(b"<rss><channel/></rss>").status_code == 422
+    assert _alerts(app) == []
