@@ -181,6 +181,27 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
     wait_for(page, f"window.__player.stats.history.some(h => h.item_type === 'slide' && h.item_id === {slide.id})",
              interval + 2 + 1)
     assert time.monotonic() - approved_at <= interval + 2 + 1.5
+
+    # the controller announces another player version: the player reloads itself once, and only once
+    polls = []
+
+    def announce_new_version(route):
+        polls.append(time.monotonic())
+        headers = {k: v for k, v in route.request.headers.items() if k.lower() != "if-none-match"}
+        response = route.fetch(headers=headers)
+        route.fulfill(response=response, json=dict(response.json(), player_version="next-release"))
+
+    page.route("**/api/player/v1/manifest", announce_new_version)
+    page.wait_for_event("framenavigated", timeout=(interval + 5) * 1000)
+    wait_for(page, "window.__player && window.__player.stats.transitions >= 1", 20)
+    assert page.evaluate("sessionStorage.getItem('signage.player.reloadedFor')") == "next-release"
+    page.evaluate("window.__notReloaded = true")
+    seen = len(polls)
+    deadline = time.monotonic() + interval + 5
+    while len(polls) <= seen and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    page.wait_for_timeout(500)
+    assert len(polls) > seen and page.evaluate("window.__notReloaded === true")
     context.close()
 
 
