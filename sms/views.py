@@ -251,9 +251,15 @@ def approval_queue() -> list[dict]:
 @login_required
 def contacts():
     page = max(1, request.args.get("page", 1, type=int))
-    query = scoped_select(Contact).order_by(Contact.id.desc()).limit(100).offset((page - 1) * 100)
-    rows = db.session.scalars(query).all()
-    return render_template("sms/contacts.html", contacts=rows, page=page)
+    q = request.args.get("q", "").strip()
+    query = scoped_select(Contact)
+    if q:
+        from sms.phones import try_normalize
+
+        phone = try_normalize(q)
+        query = query.where(Contact.phone == phone) if phone else query.where(Contact.name.contains(q))
+    rows = db.session.scalars(query.order_by(Contact.id.desc()).limit(100).offset((page - 1) * 100)).all()
+    return render_template("sms/contacts.html", contacts=rows, page=page, q=q)
 
 
 @bp.route("/contacts/<int:contact_id>", methods=["GET", "POST"])

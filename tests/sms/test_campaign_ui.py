@@ -186,3 +186,10 @@ def test_messages_not_sent_before_validity_ends_are_dropped(twilio_app, standin,
     assert standin.messages == []  # the window opens at 07:00, after the validity ends
     row = db.session.scalar(select(Message).where(Message.campaign_id == campaign.id))
     assert (row.state, row.skip_reason) == ("skipped", "expired")
+
+
+def test_contacts_can_be_found_by_number_in_any_format(outbox_app, login, make_contact):
+    make_contact("+84321234567", region="BT-PT", name="Lan")
+    make_contact("+84912000002", region="BT-PT", name="Minh")
+    html = login("phanthiet").get("/sms/contacts?q=01621234567").get_data(as_text=True)  # the pre-2018 form
+    assert "+84321234567" in html and "+84912000002" not in html
