@@ -16,6 +16,7 @@ older than its valid_until).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy import select
 
 from signage.extensions import db
 from signage.models import Screen
+from signage.redis_client import get_redis
 from signage.scheduling import content_port, timeline, versions
 from signage.scheduling.models import ItemType, PlaylistItem, ScreenDefault
 from signage.scheduling.targeting import entries_for_screen
@@ -36,6 +38,7 @@ HORIZON = timedelta(hours=48)
 LOOKBACK = timedelta(days=7)
 DEFAULT_ITEM_S = 10.0
 MAX_NESTING = 8
+TICKER, SLIDE = ItemType.TICKER.value, ItemType.SLIDE.value
 PLAYER_STATIC = Path(__file__).resolve().parents[2] / "players" / "static"
 
 
@@ -109,7 +112,15 @@ def flatten(playlist_id: int, playlists: dict[int, list[PlaylistItem]], *, _path
 
 
 class ContentCatalogue:
-    """Resolves items to what the screen plays, once per item per build."""
+    """Resolves items to what the screen plays, once per item per build.
+
+    Resolved items are cached in Redis under a per-item generation that `content_changed` moves
+    (see `invalidate`), so a build after one slide changed looks up that slide only. Slides are cached
+    per screen (their QR codes may carry the screen), media and tickers per size and languages.
+    Nothing unresolved (not approved, render pending) is cached.
+    """
+
+    TTL_S = 3600
 
     def __init__(self, screen: Screen):
         self.screen = screen
@@ -117,10 +128,38 @@ class ContentCatalogue:
         self.languages = list(screen.languages or ["vi"])
         self._items: dict[tuple[str, int], dict | None] = {}
 
+    def _cache_key(self, item_type: str, item_id: int, generation: int) -> str:
+        owner = self.screen.id if item_type == SLIDE else "*"
+        size = "" if item_type == TICKER else f"{self.screen.width}x{self.screen.height}"
+        return f"sched:item:{item_type}:{item_id}:g{generation}:{size}:{','.join(self.languages)}:{owner}"
+
+    def prefetch(self, keys: set[tuple[str, int]]) -> None:
+        """Load every cached item in two round trips; resolve and cache the rest."""
+        wanted = sorted(k for k in keys if k not in self._items)
+        if not wanted:
+            return
+        redis = get_redis()
+        generations = redis.mget([generation_key(t, i) for t, i in wanted])
+        cache_keys = [self._cache_key(t, i, int(g or 0)) for (t, i), g in zip(wanted, generations, strict=True)]
+        cached = redis.mget(cache_keys)
+        fresh = {}
+        for key, cache_key, raw in zip(wanted, cache_keys, cached, strict=True):
+            if raw is not None:
+                self._items[key] = json.loads(raw)
+                continue
+            self._items[key] = resolved = self._resolve(*key)
+            if resolved is not None:
+                fresh[cache_key] = json.dumps(resolved)
+        if fresh:
+            pipe = redis.pipeline(transaction=False)
+            for cache_key, value in fresh.items():
+                pipe.set(cache_key, value, ex=self.TTL_S)
+            pipe.execute()
+
     def get(self, item_type: str, item_id: int) -> dict | None:
         key = (item_type, item_id)
         if key not in self._items:
-            self._items[key] = self._resolve(item_type, item_id)
+            self.prefetch({key})
         return self._items[key]
 
     def _resolve(self, item_type: str, item_id: int) -> dict | None:
@@ -154,6 +193,15 @@ class ContentCatalogue:
 
 
 # ---------------------------------------------------------------- build
+
+
+def generation_key(item_type: str, item_id: int) -> str:
+    return f"sched:item-gen:{item_type}:{item_id}"
+
+
+def invalidate(item_type: str, item_id: int) -> None:
+    """Content changed: cached resolutions of this item are no longer used."""
+    get_redis().incr(generation_key(item_type, item_id))
 
 
 def _iso(dt: datetime) -> str:
@@ -202,14 +250,17 @@ def player_version() -> str:
     return value
 
 
-def rules_for(screen: Screen, playlists_flat: dict[int, list[FlatItem]],
+def rules_for(entries: list, playlists_flat: dict[int, list[FlatItem]],
               catalogue: ContentCatalogue) -> list[timeline.Rule]:
     rules = []
-    for entry, specificity in entries_for_screen(screen):
-        cycle = sum(
-            (catalogue.item(f) or {}).get("duration_s", 0.0)
-            for f in playlists_flat.get(entry.playlist_id, []) if f.item_type != ItemType.TICKER.value
-        )
+    cycles: dict[int, float] = {}
+    for entry, specificity in entries:
+        if entry.playlist_id not in cycles:
+            cycles[entry.playlist_id] = sum(
+                (catalogue.item(f) or {}).get("duration_s", 0.0)
+                for f in playlists_flat.get(entry.playlist_id, []) if f.item_type != TICKER
+            )
+        cycle = cycles[entry.playlist_id]
         rules.append(timeline.Rule(
             entry_id=entry.id, playlist_id=entry.playlist_id, priority=entry.priority,
             start_date=entry.start_date, end_date=entry.end_date, days_of_week=entry.days_of_week,
@@ -235,9 +286,10 @@ def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, s
     roots = {e.playlist_id for e, _ in entries} | ({default_id} if default_id else set())
     playlists = load_playlists(roots)
     flat = {pid: flatten(pid, playlists) for pid in roots}
+    catalogue.prefetch({(f.item_type, f.item_id) for items in flat.values() for f in items})
 
     end = now + HORIZON
-    rules = rules_for(screen, flat, catalogue)
+    rules = rules_for(entries, flat, catalogue)
     segments = timeline.merge_same_winner(timeline.resolve(rules, now - LOOKBACK, end, tz))
     segments = [s for s in segments if s.end > now]
     anchor = datetime(2020, 1, 1, tzinfo=tz)
@@ -308,8 +360,7 @@ def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, s
 
 def _valid(flat: list[FlatItem], start: datetime, end: datetime) -> tuple[list[FlatItem], list[FlatItem]]:
     valid = [f for f in flat if f.valid_over(start, end)]
-    return ([f for f in valid if f.item_type != ItemType.TICKER.value],
-            [f for f in valid if f.item_type == ItemType.TICKER.value])
+    return [f for f in valid if f.item_type != TICKER], [f for f in valid if f.item_type == TICKER]
 
 
 def _split_by_validity(seg: timeline.Segment, flat: list[FlatItem]):

@@ -139,6 +139,9 @@ def _on_group_changed(sender, group_id=None, screen_ids=(), **_):
 
 def _on_content_changed(sender, item_type=None, item_id=None, **_):
     if item_type and item_id is not None:
+        from signage.scheduling.manifest import invalidate
+
+        invalidate(item_type, int(item_id))
         bump(item_screen_ids(item_type, int(item_id)), f"{item_type} {item_id} changed")
 
 

@@ -160,3 +160,19 @@ def test_region_and_group_targets_reach_their_screens_only(build, content, scree
     assert reached[STATION] == reached["Ga Phan Thiết"] == {on_group.id}
     assert reached["Trung tâm thị trấn Tân Nghĩa"] == {on_district.id}
     assert reached["Chợ Phan Thiết"] == set()
+
+
+def test_a_content_change_reaches_the_next_manifest_through_the_item_cache(build, content, screens, app):
+    from flask import current_app
+
+    from signage.signals import content_changed
+
+    content.add("slide", 1)
+    screen = screens[STATION]
+    build.default(screen, build.playlist("Default", [("slide", 1)]))
+    before = manifest_of(screen.id, NOW)["fallback"]["items"][0]["assets"]["vi"]["url"]
+    content.items[("slide", 1)]["revision"] = 2  # e.g. the media was replaced
+    assert manifest_of(screen.id, NOW)["fallback"]["items"][0]["assets"]["vi"]["url"] == before  # cached
+    content_changed.send(current_app._get_current_object(), item_type="slide", item_id=1)
+    after = manifest_of(screen.id, NOW)["fallback"]["items"][0]["assets"]["vi"]["url"]
+    assert after != before and "-r2-" in after
