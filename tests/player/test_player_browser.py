@@ -128,6 +128,7 @@ def test_controller_down_keeps_playing_survives_a_reload_and_delivers_the_queue_
 
     page.on("response", on_response)
     wait_for(page, "navigator.serviceWorker.controller && window.__player.stats.transitions >= 2", 20)
+    wait_for(page, "window.__player.stats.synced >= 1", 20)  # every asset is in Cache Storage
     wait_for(page, "window.__player.stats.heartbeatsSent.length >= 1", 15)
 
     controller.stop()

@@ -30,7 +30,7 @@ var state = {
   manifest: null, etag: null, current: null, playing: null, failed: new Map(), errors: [],
   online: false, tickTimer: null, tickerTimer: null, ticking: false, retick: false, registration: null
 };
-var stats = { transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSent: 0, lastKey: null, history: [] };
+var stats = { synced: 0, transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSent: 0, lastKey: null, history: [] };
 window.__player = { clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store };
 
 function reportError(message) {
@@ -106,7 +106,7 @@ function isStrip() {
   return !!(m && m.screen && m.screen.kind === 'ticker');
 }
 
-async function applyManifest(manifest, etag, fresh) {
+function applyManifest(manifest, etag, fresh) {
   state.manifest = manifest;
   state.etag = etag;
   document.body.classList.toggle('kind-ticker', isStrip());
@@ -119,15 +119,30 @@ async function applyManifest(manifest, etag, fresh) {
   updateTickers();
   if (!state.current) tick();
   else plan();
-  if (fresh) {
-    var assets = manifest.assets || [];
-    await syncAssets(assets, reportError);
-    if (state.manifest === manifest) {
-      var keep = assets.map(function (a) { return a.url; });
-      if (state.current && state.current.asset) keep.push(state.current.asset.url);
-      await pruneAssets(keep);
-    }
-  }
+  if (fresh) syncInBackground();
+}
+
+// Download the current manifest's assets (one sync at a time, never holding up polling or playback),
+// then drop cached files no longer needed.
+var syncing = null;
+
+function syncInBackground() {
+  if (syncing) { syncing.again = true; return; }
+  syncing = { again: false };
+  (async function () {
+    do {
+      syncing.again = false;
+      var manifest = state.manifest;
+      var assets = manifest.assets || [];
+      await syncAssets(assets, reportError);
+      if (state.manifest === manifest) {
+        var keep = assets.map(function (a) { return a.url; });
+        if (state.current && state.current.asset) keep.push(state.current.asset.url);
+        await pruneAssets(keep);
+      }
+      stats.synced++;
+    } while (syncing.again);
+  })().catch(reportError).then(function () { syncing = null; });
 }
 
 function reloadForVersion(version) {
@@ -144,7 +159,7 @@ async function pollManifest() {
     state.online = r.status < 500;
     if (r.status === 200 && r.data) {
       clock.sync(r.data.server_time_ms, r.sentAt, r.receivedAt);
-      await applyManifest(r.data, r.etag, true);
+      applyManifest(r.data, r.etag, true);
     } else if (r.status === 401) {
       await unpaired();
       return;
@@ -367,7 +382,7 @@ async function boot() {
   try { saved = await store.get('manifest'); } catch (e) { reportError(e); }
   if (saved && saved.manifest) {
     clock.offset = saved.offset || 0;
-    await applyManifest(saved.manifest, saved.etag, false);
+    applyManifest(saved.manifest, saved.etag, false);
   }
   alerts.start();
   pollManifest();
