@@ -23,7 +23,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, TextAreaFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from players.alert_models import EmergencyAlert, Severity
-from players.auth import authenticate_player
+from players.auth import bearer_token, cached_screen_id, screen_id_from_db, token_hash, token_key
 from signage.extensions import db
 from signage.forms import CONTENT_LANGUAGES
 from signage.models import Region, Screen, ScreenGroup
@@ -116,7 +116,8 @@ def screen_body(screen_id: int, version: int) -> bytes:
             return body
     screen = db.session.get(Screen, screen_id)
     alerts = alerts_for_screen(screen) if screen is not None else []
-    body = json.dumps({"alerts": [alert_json(a) for a in alerts], "version": str(version)}).encode()
+    poll_s = float(current_app.config.get("PLAYER_ALERT_POLL_S", 2))
+    body = json.dumps({"alerts": [alert_json(a) for a in alerts], "version": str(version), "poll_s": poll_s}).encode()
     redis.set(key, str(version).encode() + b"\n" + body, ex=3600)
     return body
 
@@ -177,10 +178,17 @@ api_bp = Blueprint("player_alerts", __name__)
 
 @api_bp.get("/api/player/v1/alerts")
 def player_alerts():
-    screen_id = authenticate_player()
-    if screen_id is None:
+    token = bearer_token()
+    if token is None:
         return {"error": "unpaired"}, 401
-    version = current_version()
+    digest = token_hash(token)
+    raw_screen, raw_version = get_redis().mget(token_key(digest), VERSION_KEY)  # one round trip when unchanged
+    screen_id = cached_screen_id(raw_screen)
+    if screen_id is None:
+        screen_id = screen_id_from_db(digest)
+    if not screen_id:
+        return {"error": "unpaired"}, 401
+    version = int(raw_version) if raw_version is not None else current_version()
     etag = f"a{screen_id}-{version}"
     headers = {"Cache-Control": "no-cache", "ETag": f'"{etag}"'}
     if request.if_none_match.contains(etag):
@@ -287,9 +295,12 @@ def _dashboard_widget():
 
 
 def init_app(app: Flask) -> None:
+    import os
+
     from players import alert_cap
     from signage import add_nav
 
+    app.config.setdefault("PLAYER_ALERT_POLL_S", float(os.environ.get("PLAYER_ALERT_POLL_S", "2")))
     app.register_blueprint(api_bp)
     app.register_blueprint(ui_bp)
     alert_cap.init_app(app)

@@ -23,6 +23,7 @@ export class Alerts {
     this.crawl = root.querySelector('.alert-crawl .track');
     this.onChange = onChange;
     this.etag = null;
+    this.pollSeconds = 0;
     this.alerts = [];
     this.languages = ['vi'];
     this.strip = false;
@@ -46,15 +47,21 @@ export class Alerts {
     var self = this;
     this.render();
     function loop() {
-      self.poll().then(function () { setTimeout(loop, POLL_MS); }, function () { setTimeout(loop, POLL_MS); });
+      var next = function () { setTimeout(loop, self.pollMs()); };
+      self.poll().then(next, next);
     }
     loop();
+  }
+
+  pollMs() {
+    return this.pollSeconds > 0 ? this.pollSeconds * 1000 : POLL_MS;
   }
 
   async poll() {
     var r = await call('GET', '/alerts', { etag: this.etag, timeout: 5000 });
     if (r.status === 200 && r.data) {
       this.etag = r.etag;
+      this.pollSeconds = r.data.poll_s;
       this.set(r.data.alerts || []);
     } else if (r.status === 401) {
       this.etag = null;
