@@ -1,0 +1,367 @@
+"""Operator UI: playlists, schedule entries, per-screen calendar, default playlist, pairing, screen status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from signage import add_nav
+from signage.extensions import db
+from signage.models import Region, Screen, ScreenGroup
+from signage.scheduling import content_port, service, status
+from signage.scheduling.forms import ClaimForm, DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
+from signage.scheduling.models import (
+    ALL_DAYS,
+    ItemType,
+    Playlist,
+    PlaylistItem,
+    ScheduleEntry,
+    ScreenDefault,
+    TargetType,
+)
+from signage.scheduling.targeting import playlist_screen_ids, playlists_containing
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.timeutil import local_tz, localnow
+
+bp = Blueprint("scheduling", __name__, url_prefix="/schedule", template_folder="templates", static_folder="static")
+
+CALENDAR_DAYS = 3
+
+
+def _region_choices() -> list[tuple[int, str]]:
+    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+
+
+def _scoped_playlists() -> list[Playlist]:
+    return list(db.session.scalars(scoped_select(Playlist).order_by(Playlist.name)))
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=local_tz()).astimezone(UTC) if value else None
+
+
+def _to_local_naive(value: datetime | None) -> datetime | None:
+    return value.astimezone(local_tz()).replace(tzinfo=None) if value else None
+
+
+# ---------------------------------------------------------------- playlists
+
+
+@bp.route("/playlists")
+@login_required
+def playlists():
+    rows = _scoped_playlists()
+    counts = dict(db.session.execute(
+        select(PlaylistItem.playlist_id, func.count()).where(PlaylistItem.playlist_id.in_([p.id for p in rows]))
+        .group_by(PlaylistItem.playlist_id)
+    ).all())
+    return render_template("scheduling/playlists.html", playlists=rows, counts=counts)
+
+
+@bp.route("/playlists/new", methods=["GET", "POST"])
+@login_required
+def playlist_new():
+    form = PlaylistForm()
+    form.region_id.choices = _region_choices()
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Playlist.id).where(Playlist.region_id == form.region_id.data,
+                                                           Playlist.name == form.name.data.strip()))
+        if clash is None:
+            playlist = Playlist(name=form.name.data.strip(), description=form.description.data or "",
+                                region_id=require_region_in_scope(form.region_id.data).id)
+            service.save_playlist(playlist)
+            flash(_("Playlist created. Now add items."), "success")
+            return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
+        form.name.errors.append(_("A playlist with this name already exists in this region."))
+    status_code = 400 if request.method == "POST" else 200
+    return render_template("scheduling/playlist_new.html", form=form), status_code
+
+
+def _item_choices(playlist: Playlist) -> list[tuple[str, str]]:
+    api = content_port.content_api()
+    kinds = {"slide": _("Slide"), "media": _("Media"), "ticker": _("Ticker")}
+    choices = [(f"{i['type']}:{i['id']}", f"{kinds.get(i['type'], i['type'])}: {i['name']}")
+               for i in api.schedulable_items(playlist.region_id)]
+    nesting = playlists_containing({playlist.id})  # these would make a cycle
+    choices += [(f"playlist:{p.id}", _("Playlist: %(name)s", name=p.name))
+                for p in _scoped_playlists() if p.id not in nesting]
+    return choices
+
+
+def item_name(item: PlaylistItem) -> str:
+    if item.item_type == ItemType.PLAYLIST.value:
+        nested = db.session.get(Playlist, item.item_id)
+        return _("Playlist: %(name)s", name=nested.name if nested else "?")
+    return content_port.content_api().item_label(item.item_type, item.item_id)
+
+
+@bp.route("/playlists/<int:playlist_id>", methods=["GET", "POST"])
+@login_required
+def playlist_edit(playlist_id: int):
+    playlist = get_scoped_or_404(Playlist, playlist_id)
+    meta = PlaylistForm(obj=playlist, prefix="meta")
+    meta.region_id.choices = _region_choices()
+    add = PlaylistItemForm(prefix="add")
+    add.item.choices = _item_choices(playlist)
+    if request.method == "POST" and request.form.get("action") == "meta" and meta.validate_on_submit():
+        before = playlist_screen_ids({playlist.id})
+        playlist.name = meta.name.data.strip()
+        playlist.description = meta.description.data or ""
+        playlist.region_id = require_region_in_scope(meta.region_id.data).id
+        db.session.commit()
+        service.playlist_changed(playlist, before)
+        flash(_("Playlist saved."), "success")
+        return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
+    if request.method == "POST" and request.form.get("action") == "add" and add.validate_on_submit():
+        item_type, item_id = add.item.data.split(":")
+        if item_type != ItemType.PLAYLIST.value and not content_port.content_api().is_schedulable(item_type,
+                                                                                                  int(item_id)):
+            abort(400)  # only approved content is schedulable
+        position = max((i.position for i in playlist.items), default=-1) + 1
+        playlist.items.append(PlaylistItem(
+            position=position, item_type=item_type, item_id=int(item_id), duration_s=add.duration_s.data,
+            valid_from=_to_utc(add.valid_from.data), valid_until=_to_utc(add.valid_until.data),
+        ))
+        db.session.commit()
+        service.playlist_changed(playlist)
+        flash(_("Item added."), "success")
+        return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
+    rows = [(item, item_name(item)) for item in playlist.items]
+    return render_template("scheduling/playlist_edit.html", playlist=playlist, meta=meta, add=add, rows=rows,
+                           in_use=service.playlist_in_use(playlist.id), local=_to_local_naive), (
+        400 if request.method == "POST" else 200)
+
+
+@bp.route("/playlists/<int:playlist_id>/items/<int:item_id>", methods=["POST"])
+@login_required
+def playlist_item_action(playlist_id: int, item_id: int):
+    playlist = get_scoped_or_404(Playlist, playlist_id)
+    item = next((i for i in playlist.items if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    action = request.form.get("action")
+    items = list(playlist.items)
+    index = items.index(item)
+    if action in ("up", "down"):
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(items):
+            items[index], items[other] = items[other], items[index]
+    elif action == "remove":
+        playlist.items.remove(item)
+        items.remove(item)
+    elif action == "duration":
+        raw = request.form.get("duration_s", "").strip()
+        try:
+            item.duration_s = float(raw) if raw else None
+        except ValueError:
+            abort(400)
+        if item.duration_s is not None and not 1 <= item.duration_s <= 3600:
+            abort(400)
+    else:
+        abort(400)
+    for pos, i in enumerate(items):
+        i.position = pos
+    db.session.commit()
+    service.playlist_changed(playlist)
+    return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
+
+
+@bp.route("/playlists/<int:playlist_id>/delete", methods=["POST"])
+@login_required
+def playlist_delete(playlist_id: int):
+    playlist = get_scoped_or_404(Playlist, playlist_id)
+    if service.playlist_in_use(playlist.id):
+        flash(_("This playlist is still used by a schedule, a screen or another playlist."), "error")
+        return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
+    service.delete_playlist(playlist)
+    flash(_("Playlist deleted."), "success")
+    return redirect(url_for(".playlists"))
+
+
+# ---------------------------------------------------------------- schedule entries
+
+
+@bp.route("/")
+@login_required
+def entries():
+    rows = list(db.session.scalars(scoped_select(ScheduleEntry).order_by(ScheduleEntry.priority.desc(),
+                                                                        ScheduleEntry.start_date)))
+    return render_template("scheduling/entries.html", entries=rows, today=localnow().date(),
+                           target_label=target_label)
+
+
+def target_label(target_type: str, target_id: int) -> str:
+    model = {"screen": Screen, "group": ScreenGroup, "region": Region}[target_type]
+    obj = db.session.get(model, target_id)
+    kind = {"screen": _("Screen"), "group": _("Group"), "region": _("Region")}[target_type]
+    return f"{kind}: {obj.name if obj else '?'}"
+
+
+def _entry_form(entry: ScheduleEntry | None) -> EntryForm:
+    form = EntryForm(obj=entry)
+    if entry is not None and request.method == "GET":
+        form.days.data = [d for d in range(7) if entry.days_of_week >> d & 1]
+        form.screens.data = [t.target_id for t in entry.targets if t.target_type == TargetType.SCREEN.value]
+        form.groups.data = [t.target_id for t in entry.targets if t.target_type == TargetType.GROUP.value]
+        form.regions.data = [t.target_id for t in entry.targets if t.target_type == TargetType.REGION.value]
+    elif entry is None and request.method == "GET":
+        form.days.data = list(range(7))
+        form.start_date.data = localnow().date()
+    form.region_id.choices = _region_choices()
+    form.regions.choices = _region_choices()
+    form.playlist_id.choices = [(p.id, p.name) for p in _scoped_playlists()]
+    form.screens.choices = [(s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(
+        scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name))]
+    form.groups.choices = [(g.id, g.name) for g in db.session.scalars(scoped_select(ScreenGroup)
+                                                                        .order_by(ScreenGroup.name))]
+    return form
+
+
+def _save_entry(entry: ScheduleEntry, form: EntryForm):
+    targets = (
+        [("screen", get_scoped_or_404(Screen, i).id) for i in form.screens.data or []]
+        + [("group", get_scoped_or_404(ScreenGroup, i).id) for i in form.groups.data or []]
+        + [("region", require_region_in_scope(i).id) for i in form.regions.data or []]
+    )
+    if not targets:
+        form.screens.errors.append(_("Choose at least one screen, group or region."))
+        return render_template("scheduling/entry_form.html", form=form, entry=entry), 400
+    entry.name = form.name.data.strip()
+    entry.region_id = require_region_in_scope(form.region_id.data).id
+    entry.playlist_id = get_scoped_or_404(Playlist, form.playlist_id.data).id
+    entry.start_date, entry.end_date = form.start_date.data, form.end_date.data
+    entry.days_of_week = sum(1 << d for d in form.days.data) or ALL_DAYS
+    entry.daypart_start = form.daypart_start.data or None
+    entry.daypart_end = form.daypart_end.data or None
+    entry.recurrence = form.recurrence.data
+    entry.priority = form.priority.data
+    entry.max_plays_per_hour = form.max_plays_per_hour.data
+    entry.enabled = form.enabled.data
+    bumped = service.save_entry(entry, targets)
+    flash(_("Schedule saved; %(n)d screen(s) will pick it up on their next poll.", n=len(bumped)), "success")
+    return redirect(url_for(".entries"))
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@login_required
+def entry_new():
+    form = _entry_form(None)
+    if form.validate_on_submit():
+        return _save_entry(ScheduleEntry(), form)
+    code = 400 if request.method == "POST" else 200
+    return render_template("scheduling/entry_form.html", form=form, entry=None), code
+
+
+@bp.route("/entries/<int:entry_id>", methods=["GET", "POST"])
+@login_required
+def entry_edit(entry_id: int):
+    entry = get_scoped_or_404(ScheduleEntry, entry_id)
+    form = _entry_form(entry)
+    if form.validate_on_submit():
+        return _save_entry(entry, form)
+    code = 400 if request.method == "POST" else 200
+    return render_template("scheduling/entry_form.html", form=form, entry=entry), code
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
+@login_required
+def entry_delete(entry_id: int):
+    entry = get_scoped_or_404(ScheduleEntry, entry_id)
+    service.delete_entry(entry)
+    flash(_("Schedule entry deleted."), "success")
+    return redirect(url_for(".entries"))
+
+
+# ---------------------------------------------------------------- one screen: calendar, default, pairing
+
+
+@bp.route("/screens/<int:screen_id>", methods=["GET", "POST"])
+@login_required
+def screen(screen_id: int):
+    from players.auth import has_live_token
+
+    screen = get_scoped_or_404(Screen, screen_id)
+    default = db.session.get(ScreenDefault, screen.id)
+    form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
+    form.playlist_id.choices = [(0, _("(none — the screen shows only scheduled content)"))] + [
+        (p.id, p.name) for p in _scoped_playlists()]
+    if form.validate_on_submit():
+        if form.playlist_id.data:
+            get_scoped_or_404(Playlist, form.playlist_id.data)
+        service.set_default(screen, form.playlist_id.data or None)
+        flash(_("Default playlist saved."), "success")
+        return redirect(url_for(".screen", screen_id=screen.id))
+    days = status.calendar(screen, localnow().replace(hour=0, minute=0, second=0, microsecond=0),
+                           CALENDAR_DAYS)
+    return render_template("scheduling/screen.html", screen=screen, form=form, claim=ClaimForm(prefix="claim"),
+                           paired=has_live_token(screen.id), days=days,
+                           status=status.screen_statuses([screen])[0])
+
+
+@bp.route("/screens/<int:screen_id>/pair", methods=["POST"])
+@login_required
+def screen_pair(screen_id: int):
+    from players.pairing import PairingError, claim
+
+    screen = get_scoped_or_404(Screen, screen_id)
+    form = ClaimForm(prefix="claim")
+    if not form.validate_on_submit():
+        flash(_("Type the 6-character code shown on the screen."), "error")
+        return redirect(url_for(".screen", screen_id=screen.id))
+    try:
+        claim(form.code.data, screen, current_user.id)
+    except PairingError:
+        flash(_("No player is showing this code (it may have expired). Check the code on the screen."), "error")
+        return redirect(url_for(".screen", screen_id=screen.id))
+    flash(_("Player paired with %(name)s. It starts playing within a few seconds.", name=screen.name), "success")
+    return redirect(url_for(".screen", screen_id=screen.id))
+
+
+@bp.route("/screens/<int:screen_id>/revoke", methods=["POST"])
+@login_required
+def screen_revoke(screen_id: int):
+    from players.auth import publish_tokens, revoke_tokens
+
+    screen = get_scoped_or_404(Screen, screen_id)
+    revoked = revoke_tokens(screen.id, current_user.id)
+    db.session.commit()
+    publish_tokens([screen.id])
+    flash(_("Player unpaired; it shows the pairing code again.") if revoked else _("No player was paired."),
+          "success")
+    return redirect(url_for(".screen", screen_id=screen.id))
+
+
+# ---------------------------------------------------------------- all screens: status
+
+
+@bp.route("/status")
+@login_required
+def screens_status():
+    screens = list(db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None))
+                                      .order_by(Region.path, Screen.name)))
+    return render_template("scheduling/status.html", rows=status.screen_statuses(screens))
+
+
+def dashboard_widget():
+    from markupsafe import Markup
+
+    if not current_user.is_authenticated:
+        return _l("Screens"), Markup("")
+    screens = list(db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None))))
+    rows = status.screen_statuses(screens)
+    html = render_template("scheduling/_status_widget.html", rows=rows,
+                           online=sum(1 for r in rows if r["online"]))
+    return _l("Screens on air"), Markup(html)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, "scheduling.entries", _l("Schedule"))
+    add_nav(app, "scheduling.playlists", _l("Playlists"))
+    add_nav(app, "scheduling.screens_status", _l("Screen status"))
+    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)

@@ -1,0 +1,114 @@
+"""Operator UI: playlists, entries, calendar, pairing, status — always inside the user's region."""
+
+from __future__ import annotations
+
+import time
+
+import time_machine
+from sqlalchemy import select
+
+from signage.extensions import db
+from signage.scheduling import versions
+from signage.scheduling.models import Playlist, ScheduleEntry
+
+STATION, TAN_NGHIA = "Bến xe Phan Thiết", "Trung tâm thị trấn Tân Nghĩa"
+
+
+def test_operator_builds_a_playlist_from_approved_content_only(login, content, demo):
+    content.add("slide", 1, name="Lễ hội Dinh Thầy Thím").add("slide", 2, name="Bản nháp", approved=False)
+    ui = login("phanthiet")
+    response = ui.post_form("/schedule/playlists/new", {"name": "Sáng", "region_id": demo["BT-PT"].id},
+                            token_from="/schedule/playlists/new")
+    assert response.status_code == 302
+    playlist = db.session.scalar(select(Playlist).where(Playlist.name == "Sáng"))
+    page = ui.get(f"/schedule/playlists/{playlist.id}").get_data(as_text=True)
+    assert "Lễ hội Dinh Thầy Thím" in page and "Bản nháp" not in page
+    url = f"/schedule/playlists/{playlist.id}"
+    assert ui.post_form(url, {"action": "add", "add-item": "slide:1", "add-duration_s": "12"}).status_code == 302
+    assert ui.post_form(url, {"action": "add", "add-item": "slide:2"}).status_code == 400  # not a choice
+    db.session.expire_all()
+    assert [(i.item_type, i.item_id, i.duration_s) for i in playlist.items] == [("slide", 1, 12.0)]
+
+
+def test_scheduling_on_a_screen_bumps_it_and_shows_in_its_calendar(login, build, content, screens, demo):
+    content.add("slide", 1)
+    playlist = build.playlist("Tin tức", [("slide", 1)], region=demo["BT-PT"])
+    station = screens[STATION]
+    before = versions.counter(station.id)
+    ui = login("phanthiet")
+    form = {"name": "Buổi sáng", "region_id": demo["BT-PT"].id, "playlist_id": playlist.id,
+            "screens": [station.id], "start_date": "2026-11-01", "days": list(range(7)),
+            "daypart_start": "22:00", "daypart_end": "02:00", "recurrence": "daily", "priority": 70,
+            "enabled": "y"}
+    response = ui.post_form("/schedule/entries/new", form)
+    assert response.status_code == 302
+    entry = db.session.scalar(select(ScheduleEntry))
+    assert (entry.daypart_start, entry.daypart_end, entry.priority) == ("22:00", "02:00", 70)
+    assert versions.counter(station.id) != before
+    page = ui.get(f"/schedule/screens/{station.id}").get_data(as_text=True)
+    calendar = page.split('id="calendar"')[1]
+    assert "Buổi sáng" in calendar and "<td>22:00</td>" in calendar
+
+
+def test_entry_form_rejects_half_a_day_part_and_no_target(login, build, content, demo):
+    playlist = build.playlist("P", [], region=demo["BT-PT"])
+    ui = login("phanthiet")
+    base = {"name": "X", "region_id": demo["BT-PT"].id, "playlist_id": playlist.id, "start_date": "2026-11-01",
+            "days": [0], "recurrence": "daily", "priority": 50}
+    assert ui.post_form("/schedule/entries/new", dict(base, daypart_start="06:00")).status_code == 400
+    assert ui.post_form("/schedule/entries/new", base).status_code == 400
+    assert db.session.scalar(select(ScheduleEntry)) is None
+
+
+def test_district_operator_cannot_reach_another_districts_playlists_or_screens(login, build, content, screens, demo):
+    playlist = build.playlist("Phan Thiết", [], region=demo["BT-PT"])
+    ui = login("hamtan")
+    assert ui.get(f"/schedule/playlists/{playlist.id}").status_code == 404
+    assert ui.get(f"/schedule/screens/{screens[STATION].id}").status_code == 404
+    assert "Phan Thiết" not in ui.get("/schedule/playlists").get_data(as_text=True)
+    own = build.playlist("Hàm Tân", [], region=demo["BT-HT"])
+    form = {"name": "Lấn", "region_id": demo["BT-HT"].id, "playlist_id": own.id, "screens": [screens[STATION].id],
+            "start_date": "2026-11-01", "days": [0], "recurrence": "daily", "priority": 50}
+    assert ui.post_form("/schedule/entries/new", form, token_from="/schedule/entries/new").status_code in (400, 404)
+    assert db.session.scalar(select(ScheduleEntry)) is None
+
+
+def test_claiming_a_code_pairs_the_player_and_revoking_unpairs_it(app, login, screens, content):
+    http = app.test_client()
+    started = http.post("/api/player/v1/pair", json={"device": {}}).get_json()
+    ui = login("phanthiet")
+    screen_url = f"/schedule/screens/{screens[STATION].id}"
+    response = ui.post_form(f"{screen_url}/pair", {"claim-code": started["code"].lower()}, token_from=screen_url)
+    assert response.status_code == 302
+    token = http.get(f"/api/player/v1/pair/{started['pairing_id']}").get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert http.post("/api/player/v1/heartbeat", json={}, headers=auth).status_code == 200
+    ui.post_form(f"{screen_url}/revoke", {}, token_from=screen_url)
+    assert http.post("/api/player/v1/heartbeat", json={}, headers=auth).status_code == 401
+
+
+def test_status_page_shows_online_and_offline_screens(app, login, screens, player_for, content):
+    player = player_for(screens[STATION])
+    player_for(screens[TAN_NGHIA])
+    player.post("/api/player/v1/heartbeat", json={"playing": {"name": "Lễ hội Nghinh Ông"}})
+    ui = login("admin")
+    page = ui.get("/schedule/status").get_data(as_text=True)
+    dashboard = ui.get("/").get_data(as_text=True)
+    row = page.split(f'data-screen-id="{screens[STATION].id}"')[1].split("</tr>")[0]
+    assert 'class="badge ok"' in row and "Lễ hội Nghinh Ông" in row
+    row = page.split(f'data-screen-id="{screens[TAN_NGHIA].id}"')[1].split("</tr>")[0]
+    assert 'class="badge danger"' in row
+    assert "/schedule/status" in dashboard
+    with time_machine.travel(time.time() + 60, tick=False):  # > 1.1 × 30 s + 15 s
+        page = ui.get("/schedule/status").get_data(as_text=True)
+    row = page.split(f'data-screen-id="{screens[STATION].id}"')[1].split("</tr>")[0]
+    assert 'class="badge danger"' in row
+
+
+def test_a_playlist_in_use_cannot_be_deleted(login, build, content, screens, demo):
+    playlist = build.playlist("Mặc định", [], region=demo["BT-PT"])
+    build.default(screens[STATION], playlist)
+    ui = login("phanthiet")
+    url = f"/schedule/playlists/{playlist.id}"
+    ui.post_form(f"{url}/delete", {}, token_from=url)
+    assert db.session.get(Playlist, playlist.id) is not None
