@@ -332,3 +332,13 @@ def test_screenshots_of_slides_tickers_and_alerts_at_three_native_sizes(chromium
         page.wait_for_timeout(600)
         shot(page, f"player-alert-{label}.png")
         context.close()
+
+    # a portrait screen on a monitor turned on its side (the browser's output stays landscape): drawn rotated
+    _, token = paired(RESORT)
+    context, page = open_player(chromium, controller.url, (1920, 1080), token=token)
+    wait_for(page, "document.documentElement.classList.contains('rotate-90')", 20)
+    box = page.evaluate("(() => { const r = document.querySelector('#alert').getBoundingClientRect();"
+                        " return [r.width, r.height, document.querySelector('#alert').clientWidth]; })()")
+    assert box == [1920, 1080, 1080]  # fills the output, laid out 1080 wide
+    shot(page, "player-1080x1920-on-a-landscape-output.png")
+    context.close()

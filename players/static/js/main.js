@@ -90,6 +90,7 @@ async function pair() {
 
 async function unpaired() {
   setToken(null);
+  localStorage.removeItem('signage.player.alerts');
   await store.clearAll();
   location.reload();
 }
@@ -106,9 +107,23 @@ function isStrip() {
   return !!(m && m.screen && m.screen.kind === 'ticker');
 }
 
+// Rotate the drawing when the screen's orientation and the browser's output disagree. `?rotate=0|90|270`
+// overrides (which way a monitor was turned depends on how it was mounted).
+function orient() {
+  var m = state.manifest;
+  var wanted = params.get('rotate');
+  if (wanted === null && m && m.screen) {
+    var portrait = m.screen.orientation === 'portrait' || m.screen.height > m.screen.width;
+    wanted = portrait === innerWidth > innerHeight ? '90' : '0';
+  }
+  document.documentElement.classList.toggle('rotate-90', wanted === '90');
+  document.documentElement.classList.toggle('rotate-270', wanted === '270');
+}
+
 function applyManifest(manifest, etag, fresh) {
   state.manifest = manifest;
   state.etag = etag;
+  orient();
   document.body.classList.toggle('kind-ticker', isStrip());
   alerts.configure(languages(), isStrip());
   if (fresh) {
@@ -388,7 +403,7 @@ async function boot() {
   pollManifest();
   setTimeout(heartbeatLoop, 1000);
   flushLoop();
-  addEventListener('resize', updateTickers);
+  addEventListener('resize', function () { orient(); updateTickers(); });
 }
 
 window.addEventListener('error', function (e) { reportError(e.message); });
