@@ -96,3 +96,8 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     fastpath.install(app)
+    # Registered here, not in signage.scheduling, because `players` is initialised after `content`:
+    # the demo schedule plays the demo content, so its loader has to run after content's loader.
+    from signage.scheduling.demo import load_demo_schedule
+
+    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo_schedule)

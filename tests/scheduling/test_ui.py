@@ -112,3 +112,14 @@ def test_a_playlist_in_use_cannot_be_deleted(login, build, content, screens, dem
     url = f"/schedule/playlists/{playlist.id}"
     ui.post_form(f"{url}/delete", {}, token_from=url)
     assert db.session.get(Playlist, playlist.id) is not None
+
+
+def test_demo_schedule_gives_every_screen_a_default_and_is_idempotent(app, screens, content):
+    from signage.scheduling.demo import load_demo_schedule
+    from signage.scheduling.models import ScreenDefault
+
+    content.add("slide", 1).add("ticker", 2)
+    first = load_demo_schedule({})
+    assert first == {"playlists": 2, "schedule entries": 1, "default playlists": len(screens)}
+    assert load_demo_schedule({}) == {"playlists": 0, "schedule entries": 0, "default playlists": 0}
+    assert {d.screen_id for d in db.session.scalars(select(ScreenDefault))} == {s.id for s in screens.values()}
