@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from signage.extensions import db
 from signage.models import Region, Screen
-from signage.timeutil import localnow
-
 from signage.scheduling import content_port, service
 from signage.scheduling.models import Playlist, PlaylistItem, ScheduleEntry, ScreenDefault
+from signage.timeutil import localnow
 
 DEFAULT_NAME = "Chương trình chung"
 MORNING_NAME = "Bản tin buổi sáng"
