@@ -141,3 +141,15 @@ def test_a_screen_moved_into_the_alert_region_sees_it_on_its_next_poll(app, app_
     screens_changed.send(app, screen_ids=[screen_id])
     after = _poll(app, token, first.headers["ETag"])
     assert after.status_code == 200 and len(after.get_json()["alerts"]) == 1
+
+
+def test_a_revoked_player_gets_401_even_with_a_current_etag(app, app_ctx, demo, paired):
+    from players.auth import publish_tokens, revoke_tokens
+
+    screen_id, token = paired(MARKET)
+    raise_alert(region_id=demo["BT"].id, messages={"vi": "Cảnh báo"})
+    etag = _poll(app, token).headers["ETag"]
+    revoke_tokens(screen_id, None)
+    db.session.commit()
+    publish_tokens([screen_id])
+    assert _poll(app, token, etag).status_code == 401
