@@ -123,3 +123,16 @@ def test_demo_schedule_gives_every_screen_a_default_and_is_idempotent(app, scree
     assert first == {"playlists": 2, "schedule entries": 1, "default playlists": len(screens)}
     assert load_demo_schedule({}) == {"playlists": 0, "schedule entries": 0, "default playlists": 0}
     assert {d.screen_id for d in db.session.scalars(select(ScreenDefault))} == {s.id for s in screens.values()}
+
+
+def test_schedule_pages_are_in_vietnamese_by_default(login):
+    page = login("phanthiet").get("/schedule/").get_data(as_text=True)
+    assert "Thêm lịch phát" in page and "<th>Ưu tiên</th>" in page
+
+
+def test_entry_list_describes_when_each_entry_plays(login, build, content, screens, demo):
+    playlist = build.playlist("Tối", [], region=demo["BT-PT"])
+    build.entry(playlist, [("screen", screens[STATION].id)], name="Chợ đêm", days=0b0110000,
+                daypart=("22:00", "02:00"), max_per_hour=4, region=demo["BT-PT"])
+    row = login("phanthiet").get("/schedule/").get_data(as_text=True).split("Chợ đêm")[1].split("</tr>")[0]
+    assert "22:00–02:00" in row and "T6" in row and "T7" in row and "T2" not in row and "4" in row
