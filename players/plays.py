@@ -54,8 +54,8 @@ def record(screen_id: int, plays: list) -> dict[str, int]:
         dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(PlayRecord).values(rows).on_conflict_do_nothing(
             index_elements=["screen_id", "client_id"]
-        )
-        accepted = db.session.execute(stmt).rowcount
+        ).returning(PlayRecord.id)
+        accepted = len(db.session.execute(stmt).all())  # rowcount is not reliable across drivers here
         db.session.commit()
     valid = len(plays[:MAX_BATCH]) - rejected
     return {"accepted": accepted, "duplicates": valid - accepted, "rejected": rejected}
