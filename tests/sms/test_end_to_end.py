@@ -26,7 +26,7 @@ def test_signed_callbacks_over_http_drive_messages_to_delivered(app_ctx, service
     try:
         env = {"SMS_GATEWAY": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                "TWILIO_FROM": "BINHTHUAN", "TWILIO_API_BASE": standin.url, "SMS_THROTTLE": "0"}
-        controller = ControllerProcess(dict(service_env, **env)).start()
+        controller = ControllerProcess(dict(service_env, **env), workers=1).start()
         env["PUBLIC_BASE_URL"] = controller.url
         for phone in ("+84912000001", "+84912000002", "+84912000003"):
             make_contact(phone)
