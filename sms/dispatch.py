@@ -251,6 +251,7 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
         will_send = _precheck(msg, now) is Action.SEND  # deferred or skipped rows must not use up tokens
         if tb is not None and will_send:
             tb.take(msg.segments)
+            now = utcnow()  # waiting for tokens may have crossed 22:00: the real decision uses the real time
         outcome, _ = check_and_claim(msg, now)
         if outcome == "claimed" and tb is not None and not will_send:
             tb.take(msg.segments)
