@@ -29,12 +29,12 @@ def _run(redis, rate: Rate, segments: int, senders: int, seconds: float) -> int:
 def test_messages_per_second_is_shared_by_all_senders(app_ctx):
     total = _run(get_redis(), Rate(40, 1000, burst_messages=1), 1, senders=4, seconds=2.0)
     assert total <= 80 + 1  # never above 40/s over 2 s (+ the one-message burst), however many senders
-    assert total >= 80 * 0.85  # and close to it (loose: the test machine is shared; the bench measures ±5 %)
+    assert total >= 80 * 0.7  # and not far below (loose: a loaded 2-core test machine; the bench measures ±5 %)
 
 
 def test_segments_per_second_limit_long_messages(app_ctx):
     total = _run(get_redis(), Rate(1000, 30, burst_messages=1, burst_segments=3), 3, senders=3, seconds=2.0)
-    assert 20 * 0.85 <= total <= 20 + 1  # 30 segments/s ÷ 3 segments = 10 messages/s
+    assert 20 * 0.7 <= total <= 20 + 1  # 30 segments/s ÷ 3 segments = 10 messages/s
 
 
 def test_an_idle_bucket_does_not_bank_more_than_its_burst(app_ctx):
