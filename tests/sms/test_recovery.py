@@ -79,9 +79,9 @@ def test_a_late_delivery_receipt_resolves_an_unknown_message(twilio_app, standin
 
 def test_a_read_timeout_is_ambiguous_and_never_retried(twilio_app, standin, make_contact, make_campaign,
                                                       monkeypatch):
-    monkeypatch.setitem(twilio_app.config, "SMS_HTTP_TIMEOUT", 0.2)
+    monkeypatch.setitem(twilio_app.config, "SMS_HTTP_TIMEOUT", 1.0)
     twilio_app.extensions.pop("sms_gateway", None)
-    standin.delay = 0.6  # Twilio got it, but the answer comes too late
+    standin.delay = 2.5  # Twilio got it, but the answer comes too late
     make_contact("+84912000001")
     with time_machine.travel(vn_time(20, 9), tick=True):
         campaign = make_campaign({"vi": "Tin"})
