@@ -65,7 +65,7 @@ def _open_rows(campaign_id: int) -> int:
 
 def test_sigkilled_worker_restarted_sends_nothing_twice(app_ctx, worker_factory, make_contact, make_campaign,
                                                        monkeypatch):
-    standin = TwilioStandIn(delay=0.15, callbacks=False).start()
+    standin = TwilioStandIn(delay=0.2, callbacks=False).start()
     try:
         env = {"SMS_GATEWAY": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                "TWILIO_FROM": "BINHTHUAN", "TWILIO_API_BASE": standin.url, "SMS_THROTTLE": "0",
@@ -73,7 +73,7 @@ def test_sigkilled_worker_restarted_sends_nothing_twice(app_ctx, worker_factory,
         for key, value in env.items():
             monkeypatch.setitem(app_ctx.config, key, value)
         app_ctx.extensions.pop("sms_gateway", None)
-        phones = [f"+849120{n:05d}" for n in range(30)]
+        phones = [f"+849120{n:05d}" for n in range(40)]
         for phone in phones:
             make_contact(phone)
         campaign = make_campaign({"vi": "Thông báo lịch cắt điện"}, kind="public_service")
