@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from players.models import ScreenStatus
 from signage.extensions import db
-from signage.models import Screen
 from signage.redis_client import get_redis
 
 GRACE_S = 15
+COMEBACK_GAP_S = 120
 OFFLINE_FACTOR = 1.1
 
 
@@ -61,16 +61,13 @@ def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bo
     pipe.get(_key("hbdb", screen_id))
     previous, old_sig, last_write = pipe.execute()
     due = last_write is None or now_ms - int(last_write) >= interval * 1000
-    came_back = previous is None or not is_online(json.loads(previous)["last_seen_ms"], now_ms, _poll(screen_id))
+    # Back after a silence longer than any poll interval + grace: record the return at once.
+    came_back = previous is None or now_ms - json.loads(previous)["last_seen_ms"] > COMEBACK_GAP_S * 1000
     if not (due or came_back or old_sig is None or old_sig.decode() != _state_signature(beat)):
         return False
     _write_db(screen_id, beat)
     get_redis().set(_key("hbdb", screen_id), now_ms, ex=7 * 24 * 3600)
     return True
-
-
-def _poll(screen_id: int) -> int:
-    return db.session.scalar(select(Screen.poll_interval).where(Screen.id == screen_id)) or 30
 
 
 def _write_db(screen_id: int, beat: dict) -> None:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from players.auth import has_live_token
 from players.heartbeat import is_online, latest
+from players.models import PlayerToken
 from signage.extensions import db
 from signage.models import Screen
 from signage.scheduling import content_port, timeline
@@ -65,6 +65,8 @@ def _thumbnail(screen: Screen, playing: dict) -> str | None:
 
 def screen_statuses(screens: list[Screen]) -> list[dict]:
     beats = latest([s.id for s in screens])
+    paired = set(db.session.scalars(select(PlayerToken.screen_id).where(
+        PlayerToken.screen_id.in_([s.id for s in screens]), PlayerToken.revoked_at.is_(None))))
     now_ms = int(utcnow().timestamp() * 1000)
     rows = []
     for s in screens:
@@ -77,6 +79,6 @@ def screen_statuses(screens: list[Screen]) -> list[dict]:
             "playing": playing, "playing_name": playing.get("name") or "",
             "thumbnail": _thumbnail(s, playing) if playing else None,
             "errors": beat.get("errors") or [], "app_version": beat.get("app_version") or "",
-            "paired": has_live_token(s.id),
+            "paired": s.id in paired,
         })
     return rows

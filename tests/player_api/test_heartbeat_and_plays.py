@@ -84,3 +84,13 @@ def test_play_records_keep_name_and_hash_without_the_content(app, player, screen
         assert (record.item_id, record.name, record.sha256, record.entry_id) == (424242, "Lễ hội Nghinh Ông",
                                                                                  "ab" * 32, 7)
         assert record.started_at == T0 and record.screen_id == screen.id
+
+
+def test_a_player_back_from_a_silence_is_written_at_once(app, player, screen):
+    with time_machine.travel(T0, tick=False):
+        player.post("/api/player/v1/heartbeat", json=BEAT)
+    back = T0 + timedelta(minutes=3)  # within the 5-minute write interval, but after a silence
+    with time_machine.travel(back, tick=False):
+        player.post("/api/player/v1/heartbeat", json=BEAT)
+    with app.app_context():
+        assert db.session.get(ScreenStatus, screen.id).last_seen_at == back
