@@ -6,7 +6,6 @@ import hashlib
 
 from signage.extensions import db
 from signage.scheduling import versions
-
 from tests.scheduling.conftest import Builder, manifest_of
 
 STATION, RAIL = "Bến xe Phan Thiết", "Ga Phan Thiết"
