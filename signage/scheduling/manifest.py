@@ -2,7 +2,7 @@
 
 Player rule: inside a segment, items loop in order from the segment start, so the item on screen is
 found at position = (now - start) mod (sum of the segment's item durations). Two screens with the same
-schedule therefore change slides together. A segment that began before the 7-day look-back carries the
+schedule therefore change slides together. A segment that began before the 2-day look-back carries the
 fixed anchor 2020-01-01T00:00 local as its start, so its phase is the same on every screen whenever
 they fetched. Segments never overlap, are sorted, and gaps are filled by the screen's default playlist
 (entry_id null). Ticker items do not appear in segment items: they are listed in `tickers`, one entry
@@ -35,7 +35,7 @@ from signage.scheduling.targeting import entries_for_screen
 from signage.timeutil import local_tz, utcnow
 
 HORIZON = timedelta(hours=48)
-LOOKBACK = timedelta(days=7)
+LOOKBACK = timedelta(days=2)
 DEFAULT_ITEM_S = 10.0
 MAX_NESTING = 8
 TICKER, SLIDE = ItemType.TICKER.value, ItemType.SLIDE.value
