@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from players.auth import issue_token
 from players.models import PairingRequest
@@ -36,8 +36,10 @@ def _ttl() -> timedelta:
 
 
 def start_pairing(device: dict, remote_addr: str = "") -> PairingRequest:
-    """Create a pending pairing with a code no other pending pairing uses (commits)."""
+    """Create a pending pairing with a code no other pending pairing uses (commits). Pairings that expired
+    more than a day ago are cleared on the way (they only ever matter for a few minutes)."""
     now = utcnow()
+    db.session.execute(delete(PairingRequest).where(PairingRequest.expires_at < now - timedelta(days=1)))
     for _ in range(20):
         code = _new_code()
         clash = db.session.scalar(

@@ -91,3 +91,14 @@ def test_new_claim_for_the_same_screen_revokes_the_old_token(app, screen, pair):
     with app.app_context():
         live = db.session.scalars(select(PlayerToken).where(PlayerToken.revoked_at.is_(None))).all()
         assert [t.screen_id for t in live] == [screen.id]
+
+
+def test_long_expired_pairings_are_cleared_when_new_ones_start(app, demo):
+    from players.models import PairingRequest
+
+    http = app.test_client()
+    old = _start(http)["pairing_id"]
+    with time_machine.travel(timedelta(days=2), tick=False):
+        _start(http)
+    with app.app_context():
+        assert db.session.get(PairingRequest, old) is None
