@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from players import fastpath, pairing
 from players import heartbeat as heartbeats
@@ -17,6 +17,7 @@ from players.auth import (
     token_key,
 )
 from players.fastpath import not_modified_tag
+from players.settings import setting
 from signage.extensions import csrf, limiter
 from signage.redis_client import get_redis
 from signage.scheduling.manifest import ScreenUnavailable, build_manifest
@@ -26,7 +27,7 @@ bp = Blueprint("player_api", __name__, url_prefix="/api/player/v1")
 
 
 def _pair_limit() -> str:
-    return current_app.config.get("PLAYER_PAIR_RATE_LIMIT", "20 per minute")
+    return setting("PLAYER_PAIR_RATE_LIMIT")
 
 
 @bp.post("/pair")
