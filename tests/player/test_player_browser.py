@@ -165,11 +165,11 @@ def test_controller_down_keeps_playing_survives_a_reload_and_delivers_the_queue_
 def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, on_air, paired):
     screen = on_air.screen(STATION, poll_interval=5)
     image = on_air.image("LONG SƠN", 3)
-    playlist = on_air.playlist("Tin mới", [("media", image, 2)])
+    playlist = on_air.playlist("Tin mới", [("media", image, 1)])
     on_air.schedule(playlist, screen)
     slide = on_air.slide({"vi": "Lễ hội Nghinh Ông", "en": "Whale Worship Festival"},
                          {"vi": "Tối nay 19:00 tại Vạn Thủy Tú", "en": "Tonight 7 pm at Van Thuy Tu"}, approve=False)
-    on_air.add_item(playlist, "slide", slide.id, 2)
+    on_air.add_item(playlist, "slide", slide.id, 1)
     _, token = paired(STATION)
     context, page = open_player(chromium, controller.url, (1280, 720), token=token)
     wait_for(page, "window.__player.stats.transitions >= 1 && window.__player.state.manifest", 20)
@@ -178,10 +178,12 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
 
     on_air.approve(slide)
     approved_at = time.monotonic()
-    # one poll interval, plus the 2 s item that was on screen when the manifest arrived, plus 1 s of slack
-    wait_for(page, f"window.__player.stats.history.some(h => h.item_type === 'slide' && h.item_id === {slide.id})",
-             interval + 2 + 1)
-    assert time.monotonic() - approved_at <= interval + 2 + 1.5
+    # one poll interval, plus the 1 s item on screen when the manifest arrived, plus 2 s to fetch and load
+    shown = f"window.__player.stats.history.some(h => h.item_type === 'slide' && h.item_id === {slide.id})"
+    while not page.evaluate(shown) and time.monotonic() - approved_at < interval + 10:
+        page.wait_for_timeout(100)
+    elapsed = time.monotonic() - approved_at
+    assert elapsed <= interval + 1 + 2, f"shown after {elapsed:.1f} s, poll interval {interval} s: {stats(page)}"
 
     # the controller announces another player version: the player reloads itself once, and only once
     polls = []
