@@ -82,9 +82,10 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
         assert b == (a + 1) % 3, f"out of order: {positions}"
     for h, pos in zip(history, positions, strict=False):
         assert h["end"] - h["start"] == durations[pos] * 1000
-    # shown on time: each switch happens at its slot's start on the (accelerated, 10×) clock, 250 ms real slack
+    # shown on time: each switch happens at its slot's start on the (accelerated, 10×) clock; 500 ms of real
+    # slack for a loaded test machine (on an idle one it is a few ms)
     for h in history[1:]:
-        assert 0 <= h["at"] - h["start"] < 2500, history
+        assert 0 <= h["at"] - h["start"] < 5000, history
     assert page.evaluate("document.querySelector('#pairing').hidden")
     wait_for(page, "window.__player.stats.heartbeatsSent.length >= 2", 15)
     assert any(broken["url"] in e for e in errors), errors
