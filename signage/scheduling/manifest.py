@@ -127,6 +127,7 @@ class ContentCatalogue:
         self.api = content_port.content_api()
         self.languages = list(screen.languages or ["vi"])
         self._items: dict[tuple[str, int], dict | None] = {}
+        self._shown: dict[FlatItem, dict | None] = {}
 
     def _cache_key(self, item_type: str, item_id: int, generation: int) -> str:
         owner = self.screen.id if item_type == SLIDE else "*"
@@ -183,13 +184,18 @@ class ContentCatalogue:
                 "assets": assets}
 
     def item(self, flat: FlatItem) -> dict | None:
-        """The manifest ITEM for a slide or media step, or None when nothing is playable."""
+        """The manifest ITEM for a slide or media step, or None when nothing is playable (one dict per step,
+        shared by every segment that plays it)."""
+        if flat in self._shown:
+            return self._shown[flat]
         found = self.get(flat.item_type, flat.item_id)
-        if found is None:
-            return None
-        duration = flat.duration_s or found["duration_s"] or DEFAULT_ITEM_S
-        return {"key": flat.key, "item_type": flat.item_type, "item_id": flat.item_id, "name": found["name"],
-                "duration_s": float(duration), "kind": found["kind"], "assets": found["assets"]}
+        shown = None
+        if found is not None:
+            duration = flat.duration_s or found["duration_s"] or DEFAULT_ITEM_S
+            shown = {"key": flat.key, "item_type": flat.item_type, "item_id": flat.item_id, "name": found["name"],
+                     "duration_s": float(duration), "kind": found["kind"], "assets": found["assets"]}
+        self._shown[flat] = shown
+        return shown
 
 
 # ---------------------------------------------------------------- build
