@@ -82,3 +82,17 @@ def screen_statuses(screens: list[Screen]) -> list[dict]:
             "paired": s.id in paired,
         })
     return rows
+
+
+def recent_plays(screen: Screen, limit: int = 15) -> dict:
+    """Proof of play for the screen page: the count over the last 24 hours and the latest records."""
+    from sqlalchemy import func
+
+    from players.models import PlayRecord
+
+    since = utcnow() - timedelta(hours=24)
+    count = db.session.scalar(select(func.count()).select_from(PlayRecord).where(
+        PlayRecord.screen_id == screen.id, PlayRecord.started_at >= since))
+    latest_rows = db.session.scalars(select(PlayRecord).where(PlayRecord.screen_id == screen.id)
+                                     .order_by(PlayRecord.started_at.desc()).limit(limit)).all()
+    return {"count_24h": count or 0, "latest": latest_rows}

@@ -300,7 +300,8 @@ def screen(screen_id: int):
                            CALENDAR_DAYS)
     return render_template("scheduling/screen.html", screen=screen, form=form, claim=ClaimForm(prefix="claim"),
                            paired=has_live_token(screen.id), days=days,
-                           status=status.screen_statuses([screen])[0])
+                           status=status.screen_statuses([screen])[0], plays=status.recent_plays(screen),
+                           local=_to_local_naive)
 
 
 @bp.route("/screens/<int:screen_id>/pair", methods=["POST"])

@@ -136,3 +136,14 @@ def test_entry_list_describes_when_each_entry_plays(login, build, content, scree
                 daypart=("22:00", "02:00"), max_per_hour=4, region=demo["BT-PT"])
     row = login("phanthiet").get("/schedule/").get_data(as_text=True).split("Chợ đêm")[1].split("</tr>")[0]
     assert "22:00–02:00" in row and "T6" in row and "T7" in row and "T2" not in row and "4" in row
+
+
+def test_screen_page_shows_proof_of_play(login, screens, player_for, content):
+    player = player_for(screens[STATION])
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    player.post("/api/player/v1/plays", json={"plays": [{"id": "u1", "item_type": "slide", "item_id": 9,
+                                                          "started_at": started, "duration_s": 10,
+                                                          "name": "Biển Mũi Né"}]})
+    page = login("phanthiet").get(f"/schedule/screens/{screens[STATION].id}").get_data(as_text=True)
+    plays = page.split('id="plays"')[1].split("</section>")[0]
+    assert "Biển Mũi Né" in plays and "1 lượt phát" in plays
