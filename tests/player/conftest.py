@@ -103,6 +103,14 @@ class OnAir:
         media, _created = add_upload(io.BytesIO(data), f"{label or 'mui-ne'}.png", self.demo["BT"].id, None)
         return media.id
 
+    def upload(self, data: bytes, filename: str) -> int:
+        import io
+
+        from content.media_service import add_upload
+
+        media, _created = add_upload(io.BytesIO(data), filename, self.demo["BT"].id, None)
+        return media.id
+
     def _as_approver(self):
         from flask_login import login_user
 

@@ -209,12 +209,54 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
     context.close()
 
 
+WEBM_FROM_CANVAS = """async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640; canvas.height = 360;
+  const g = canvas.getContext('2d');
+  const recorder = new MediaRecorder(canvas.captureStream(25), {mimeType: 'video/webm;codecs=vp8'});
+  const chunks = [];
+  recorder.ondataavailable = e => chunks.push(e.data);
+  let frame = 0;
+  const draw = setInterval(() => {
+    g.fillStyle = `hsl(${(frame * 9) % 360}, 65%, 40%)`; g.fillRect(0, 0, 640, 360);
+    g.fillStyle = '#fff'; g.font = 'bold 72px sans-serif'; g.fillText('VIDEO ' + frame++, 60, 200);
+  }, 40);
+  recorder.start();
+  await new Promise(r => setTimeout(r, 1500));
+  const stopped = new Promise(r => { recorder.onstop = r; });
+  recorder.stop();
+  await stopped;
+  clearInterval(draw);
+  return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+}"""
+
+FRONT_VIDEO = """() => {
+  const front = Array.from(document.querySelectorAll('.layer')).find(l => l.style.zIndex === '2');
+  const v = front && front.querySelector('video');
+  return v && v.style.display !== 'none' && v.getAttribute('src')
+    ? {time: v.currentTime, paused: v.paused, muted: v.muted, inline: v.playsInline} : null;
+}"""
+
+
 def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium, controller, on_air, paired, demo):
+    """The schedule here is a (muted, inline) video then a photo: the video plays from the service worker's
+    cache, pauses under the alert and plays on afterwards."""
+    maker = chromium.new_context()
+    webm = bytes(maker.new_page().evaluate(WEBM_FROM_CANVAS))
+    maker.close()
     screen = on_air.screen(STATION)
-    on_air.schedule(on_air.playlist("Lịch", [("media", on_air.image("LA GI", 4), 5)]), screen)
+    video = on_air.upload(webm, "clip.webm")
+    on_air.schedule(on_air.playlist("Lịch", [("media", video, 6), ("media", on_air.image("LA GI", 4), 2)]), screen)
     _, token = paired(STATION)
     context, page = open_player(chromium, controller.url, (1920, 1080), token=token)
-    wait_for(page, "window.__player.stats.transitions >= 1", 20)
+    ranged = []
+    page.on("response", lambda r: r.status == 206 and r.from_service_worker and ranged.append(r.url))
+    wait_for(page, "window.__player.stats.transitions >= 1 && window.__player.stats.synced >= 1", 20)
+    page.wait_for_function(f"(() => {{ const v = ({FRONT_VIDEO})(); return v && v.time > 0.3 && !v.paused; }})()",
+                           timeout=20_000, polling=100)
+    playing = page.evaluate(f"({FRONT_VIDEO})()")
+    assert playing["muted"] and playing["inline"]
+    assert any(url.endswith(".webm") for url in ranged)  # byte ranges answered from Cache Storage
 
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
     desk.goto(f"{controller.url}/login")
@@ -235,6 +277,8 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     page.wait_for_selector("#alert:not([hidden])", timeout=5000)
     assert time.monotonic() - raised_at < 5
     assert "Áp thấp nhiệt đới" in page.locator("#alert .alert-body").text_content()
+    under_alert = page.evaluate(f"({FRONT_VIDEO})()")
+    assert under_alert is None or under_alert["paused"]  # nothing plays unseen under the alert
     shot(page, "player-alert-1920x1080.png")
     desk.wait_for_selector("#active-alerts .alert-card")
     desk.screenshot(path=str(ARTIFACTS / "alerts-on-air.png"), full_page=True)
@@ -243,7 +287,12 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     page.wait_for_selector("#alert", state="hidden", timeout=5000)
     before = stats(page)["transitions"]
     wait_for(page, f"window.__player.stats.transitions > {before}", 12)
-    assert front_image_loaded(page)
+    settle(page)
+    assert page.evaluate("""() => {
+      const front = Array.from(document.querySelectorAll('.layer')).find(l => getComputedStyle(l).opacity === '1');
+      const img = front.querySelector('img'), video = front.querySelector('video');
+      return img.style.display !== 'none' ? img.naturalWidth > 0 : video.readyState >= 2 && !video.paused;
+    }""")
     desk.context.close()
     context.close()
 
