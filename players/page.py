@@ -56,7 +56,7 @@ def _texts() -> dict:
         with force_locale(lang):
             texts[lang] = {
                 "title": _("Pair this screen"),
-                "howto": _("In the controller, open Screens, choose this screen and enter the code."),
+                "howto": _("Sign in to the controller, open this screen's page and enter the code."),
                 "waiting": _("Waiting for an operator…"),
                 "offline": _("Cannot reach the controller. Retrying…"),
                 "expired": _("The code expired. Getting a new one…"),

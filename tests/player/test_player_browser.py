@@ -39,6 +39,14 @@ def stats(page) -> dict:
     return page.evaluate("JSON.parse(JSON.stringify(window.__player.stats))")
 
 
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo-2026")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
@@ -47,7 +55,6 @@ def shot(page, name: str) -> None:
 def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromium, controller, on_air):
     """Also: an item whose file is missing on the server is skipped, and the error reaches the controller."""
     from content import storage
-    from players import pairing
     from signage.scheduling.manifest import build_manifest
 
     screen = on_air.screen(STATION, poll_interval=5)
@@ -68,7 +75,12 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     shot(page, "player-pairing-1920x1080.png")
     font_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.pair-code')).fontSize)")
     assert font_px >= 200  # readable from across a street on a 1080p screen
-    pairing.claim(code_el.text_content(), screen, None)
+    desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
+    sign_in(desk, controller.url, "phanthiet")
+    desk.goto(f"{controller.url}/schedule/screens/{screen.id}")
+    desk.fill("input[name='claim-code']", code_el.text_content().replace("\u2009", ""))
+    desk.click("form[action$='/pair'] button[type=submit]")
+    desk.context.close()
 
     # the broken item is dropped from the loop when it fails to load; from then on the loop is A, B, C
     wait_for(page, "window.__player && window.__player.stats.skipped >= 1", 40)
@@ -259,10 +271,7 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     assert any(url.endswith(".webm") for url in ranged)  # byte ranges answered from Cache Storage
 
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
-    desk.goto(f"{controller.url}/login")
-    desk.fill("input[name=username]", "approver")
-    desk.fill("input[name=password]", "demo-2026")
-    desk.click("button[type=submit].primary")
+    sign_in(desk, controller.url, "approver")
     desk.goto(f"{controller.url}/alerts/new")
     desk.select_option("select[name=region_id]", label="— Thành phố Phan Thiết")
     desk.select_option("select[name=severity]", "extreme")
