@@ -175,7 +175,8 @@ def test_controller_down_keeps_playing_survives_a_reload_and_delivers_the_queue_
         revived.stop()
 
 
-def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, on_air, paired):
+def test_changes_reach_the_screen_within_one_poll_interval(chromium, controller, on_air, paired):
+    """An approved slide appears, a removed one goes, a new player version makes the player reload (once)."""
     screen = on_air.screen(STATION, poll_interval=5)
     image = on_air.image("LONG SƠN", 3)
     playlist = on_air.playlist("Tin mới", [("media", image, 1)])
@@ -197,6 +198,18 @@ def test_an_approved_slide_shows_within_one_poll_interval(chromium, controller, 
         page.wait_for_timeout(100)
     elapsed = time.monotonic() - approved_at
     assert elapsed <= interval + 1 + 2, f"shown after {elapsed:.1f} s, poll interval {interval} s: {stats(page)}"
+
+    # taken off the playlist: gone from the screen after the next poll
+    from signage.extensions import db
+    from signage.scheduling.service import playlist_changed
+
+    playlist.items = [i for i in playlist.items if i.item_type != "slide"]
+    db.session.commit()
+    playlist_changed(playlist)
+    page.wait_for_timeout((interval + 2) * 1000)
+    settled_at = stats(page)["transitions"]
+    wait_for(page, f"window.__player.stats.transitions >= {settled_at + 3}", 10)
+    assert [h["item_type"] for h in stats(page)["history"][-3:]] == ["media"] * 3
 
     # the controller announces another player version: the player reloads itself once, and only once
     polls = []
