@@ -35,7 +35,7 @@ venv-dev: $(VENV)/.dev
 
 # Debian packages: fonts for slide rendering; Chromium, PostgreSQL and zbar for the tests.
 system-run:
-	@need=""; for p in fonts-dejavu-core fonts-noto-core; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	@need=""; for p in fonts-dejavu-core fonts-noto-core fonts-noto-cjk; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 system-test: system-run

@@ -7,7 +7,7 @@ rolled back leaves no audit row either.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import g, has_request_context
@@ -19,7 +19,7 @@ from signage.timeutil import utcnow
 
 
 def _jsonable(value):
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
