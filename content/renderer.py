@@ -243,14 +243,17 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
                   bold=True, max_px=h, valign="middle")
         return out
 
+    # The player may run a ticker bar over the bottom 7.5% of the shorter side (at least 40 px): keep text
+    # and QR codes above it; photos and backgrounds still run to the edge.
+    sb = max(m, max(40, round(unit * 0.075)) + m // 3)
     qr_side = round(unit * (0.26 if portrait else 0.3))
     draw = ImageDraw.Draw(out.image)
 
     if template == "image_caption":
         if portrait:
-            img_box, panel = (0, 0, w, round(h * 0.55)), (m, round(h * 0.55) + m, w - m, h - m)
+            img_box, panel = (0, 0, w, round(h * 0.55)), (m, round(h * 0.55) + m, w - m, h - sb)
         else:
-            img_box, panel = (0, 0, round(w * 0.6), h), (round(w * 0.6) + m, m, w - m, h - m)
+            img_box, panel = (0, 0, round(w * 0.6), h), (round(w * 0.6) + m, m, w - m, h - sb)
         if image_path:
             out.image.paste(_cover(image_path, (img_box[2] - img_box[0], img_box[3] - img_box[1])), img_box[:2])
         _text_panel(out, panel, title, caption or body, lang, theme, spec.get("qr"), qr_side, portrait)
@@ -259,15 +262,15 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
             out.image.paste(_cover(image_path, (w, h)), (0, 0))
         band_h = round(h * (0.2 if portrait else 0.26))
         band = Image.new("RGBA", (w, band_h), (0, 0, 0, 170))
-        out.image.paste(band, (0, h - band_h), band)
+        out.image.paste(band, (0, h - band_h - (sb - m)), band)
         badge = min(qr_side, band_h * 2) if spec.get("qr") else 0
         if badge:
             pad = max(4, m // 3)
-            qr_area = (w - m - badge, h - m - badge, w - m, h - m)
+            qr_area = (w - m - badge, h - sb - badge, w - m, h - sb)
             draw.rectangle((qr_area[0] - pad, qr_area[1] - pad, qr_area[2] + pad, qr_area[3] + pad), fill="white")
             _paste_qr(out, spec["qr"], qr_area)
         text_right = w - m - (badge + 2 * m if badge else 0)
-        inner = (m, h - band_h + m // 2, text_right, h - m // 2)
+        inner = (m, h - band_h - (sb - m) + m // 2, text_right, h - sb + m // 2)
         th = (inner[3] - inner[1]) * (0.6 if caption or body else 1)
         draw_text(out, "title", title, (inner[0], inner[1], inner[2], round(inner[1] + th)), lang, theme["fg"],
                   bold=True, max_px=round(unit * 0.09), valign="middle")
@@ -279,11 +282,11 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
         draw_text(out, "title", title, (m, m // 2, w - m, head_h - m // 2), lang, theme["head_fg"], bold=True,
                   max_px=round(unit * 0.1), valign="middle")
         draw.rectangle((0, head_h, w, head_h + max(2, m // 5)), fill=(200, 16, 46))
-        _body_with_qr(out, (m, head_h + m, w - m, h - m), body, lang, theme["fg"], spec.get("qr"), qr_side, portrait)
+        _body_with_qr(out, (m, head_h + m, w - m, h - sb), body, lang, theme["fg"], spec.get("qr"), qr_side, portrait)
     elif template == "emergency":
         bar = max(4, m // 2)
         draw.rectangle((0, 0, w - 1, h - 1), outline=theme["accent"], width=bar)
-        inner = (m + bar, m + bar, w - m - bar, h - m - bar)
+        inner = (m + bar, m + bar, w - m - bar, h - sb - bar)
         split = inner[1] + round((inner[3] - inner[1]) * 0.4)
         draw_text(out, "title", title, (inner[0], inner[1], inner[2], split), lang, theme["accent"], bold=True,
                   max_px=round(unit * 0.16), align="center", valign="middle")
@@ -294,7 +297,7 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
         split = m + round((h - 2 * m) * (0.28 if portrait else 0.32))
         draw_text(out, "title", title, (m, m, w - m, split), lang, theme["fg"], bold=True, max_px=round(unit * 0.13),
                   valign="bottom")
-        _body_with_qr(out, (m, split + m // 2, w - m, h - m), body, lang, theme["fg"], spec.get("qr"), qr_side,
+        _body_with_qr(out, (m, split + m // 2, w - m, h - sb), body, lang, theme["fg"], spec.get("qr"), qr_side,
                       portrait)
     return out
 

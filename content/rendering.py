@@ -24,7 +24,7 @@ from signage.redis_client import get_queue, get_redis
 
 log = logging.getLogger(__name__)
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 RENDITION_VERSION = 1
 THUMB_SIZE = (320, 240)
 PENDING_TTL_S = 600
