@@ -1,17 +1,11 @@
-"""The browser player (HTML/JS/CSS, service worker) and the player API blueprint."""
+"""The browser player (HTML/JS/CSS, service worker), its API and emergency alerts."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the player API (`players.api`) and the player page (`players.page`) when present."""
-    import importlib
+    """Register the player API (pairing, manifest, heartbeat, plays) and the player page with alerts."""
+    from players import api, page
 
-    for name in ("players.api", "players.page"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.init_app(app)
+    api.init_app(app)
+    page.init_app(app)
