@@ -253,6 +253,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_sign_in(page, base: str, username: str, password: str = "demo-2026") -> None:
+    """Sign in through the real login form in Chromium and wait for the dashboard."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     from playwright.sync_api import sync_playwright

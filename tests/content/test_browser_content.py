@@ -11,19 +11,12 @@ import io
 import pytest
 from PIL import Image
 
+from tests.conftest import browser_sign_in
 from tests.content.conftest import make_photo
 
 pytestmark = pytest.mark.browser
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-2026")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
 
 
 def _preview_size(page) -> tuple[int, int]:
@@ -41,7 +34,7 @@ def test_upload_compose_preview_and_approve_in_chromium(page, controller, demo):
     base = controller.url
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    _sign_in(page, base, "phanthiet")
+    browser_sign_in(page, base, "phanthiet")
 
     page.goto(f"{base}/content/media/")
     page.set_input_files("#files", [
@@ -95,7 +88,7 @@ def test_upload_compose_preview_and_approve_in_chromium(page, controller, demo):
     page.wait_for_selector("text=Đã gửi duyệt.")
 
     page.click("text=Đăng xuất")
-    _sign_in(page, base, "approver")
+    browser_sign_in(page, base, "approver")
     page.goto(f"{base}/approvals/")
     page.click("#approval-queue >> text=Đồi cát Mũi Né")
     page.wait_for_url(slide_url)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import browser_sign_in
 from tests.servers import ControllerProcess
 
 pytestmark = pytest.mark.browser
@@ -37,14 +38,6 @@ def wait_for(page, expression: str, timeout_s: float = 15, arg=None):
 
 def stats(page) -> dict:
     return page.evaluate("JSON.parse(JSON.stringify(window.__player.stats))")
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-2026")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
 
 
 def shot(page, name: str) -> None:
@@ -76,7 +69,7 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     font_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.pair-code')).fontSize)")
     assert font_px >= 200  # readable from across a street on a 1080p screen
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
-    sign_in(desk, controller.url, "phanthiet")
+    browser_sign_in(desk, controller.url, "phanthiet")
     desk.goto(f"{controller.url}/schedule/screens/{screen.id}")
     desk.fill("input[name='claim-code']", code_el.text_content().replace("\u2009", ""))
     desk.click("form[action$='/pair'] button[type=submit]")
@@ -284,7 +277,7 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     assert any(url.endswith(".webm") for url in ranged)  # byte ranges answered from Cache Storage
 
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
-    sign_in(desk, controller.url, "approver")
+    browser_sign_in(desk, controller.url, "approver")
     desk.goto(f"{controller.url}/alerts/new")
     desk.select_option("select[name=region_id]", label="— Thành phố Phan Thiết")
     desk.select_option("select[name=severity]", "extreme")

@@ -3,20 +3,14 @@ only the district's screens, adds one; an admin sees the change in the audit log
 
 import pytest
 
+from tests.conftest import browser_sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-2026")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
 
 
 def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page, controller, demo):
     base = controller.url
-    _sign_in(page, base, "phanthiet")
+    browser_sign_in(page, base, "phanthiet")
     page.click("nav.mainnav >> text=Màn hình")
     rows = page.locator("#screens tbody tr")
     names = rows.locator("td:first-child").all_inner_texts()
@@ -37,7 +31,7 @@ def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page
     page.screenshot(path="test-artifacts/foundation-screens-phanthiet.png", full_page=True)
 
     page.click("text=Đăng xuất")
-    _sign_in(page, base, "admin")
+    browser_sign_in(page, base, "admin")
     page.click("text=Quản trị hệ thống")
     page.click("nav.mainnav >> text=Nhật ký thay đổi")
     audit = page.locator("#audit").inner_text()
@@ -48,7 +42,7 @@ def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page
 def test_operator_ui_fits_a_phone(chromium, controller, demo):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="vi-VN")
     page = context.new_page()
-    _sign_in(page, controller.url, "phanthiet")
+    browser_sign_in(page, controller.url, "phanthiet")
     page.goto(f"{controller.url}/screens/")
     width = page.evaluate("document.documentElement.scrollWidth")
     page.screenshot(path="test-artifacts/foundation-phone.png", full_page=True)
