@@ -245,6 +245,7 @@ class AlertForm(FlaskForm):
     target_regions = SelectMultipleField(_l("Regions (every screen inside)"), coerce=int)
     target_groups = SelectMultipleField(_l("Screen groups"), coerce=int)
     target_screens = SelectMultipleField(_l("Single screens"), coerce=int)
+    send_sms = BooleanField(_l("Also send this text by SMS to every contact in the targeted regions"))
     confirm = BooleanField(_l("I confirm this is a real emergency: every targeted screen switches to it now."),
                            validators=[DataRequired()])
 
@@ -305,8 +306,22 @@ def new():
             form.message_vi.errors.append(str(exc))
             return render_template("alerts/form.html", form=form), 400
         flash(_("Emergency alert raised: the targeted screens show it within seconds."), "success")
+        if form.send_sms.data:
+            _send_alert_sms(alert, target_regions or [owner.id])
         return redirect(url_for("alerts.index", _anchor=f"alert-{alert.id}"))
     return render_template("alerts/form.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _send_alert_sms(alert: EmergencyAlert, region_ids: list[int]) -> None:
+    """Start one emergency SMS campaign per targeted region (exempt from the advertising rules, never
+    from an emergency opt-out)."""
+    from sms.broadcast import send_emergency
+
+    started = [
+        send_emergency(region_id, alert.messages, name=f"{_('Emergency alert')} #{alert.id}", user_id=current_user.id)
+        for region_id in region_ids
+    ]
+    flash(_("Emergency SMS started: %(count)d campaign(s).", count=len(started)), "success")
 
 
 @ui_bp.post("/<int:alert_id>/cancel")

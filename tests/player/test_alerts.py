@@ -153,3 +153,23 @@ def test_a_revoked_player_gets_401_even_with_a_current_etag(app, app_ctx, demo, 
     db.session.commit()
     publish_tokens([screen_id])
     assert _poll(app, token, etag).status_code == 401
+
+
+def test_raising_with_sms_starts_an_emergency_campaign_for_the_region(app, login, demo):
+    from sms.models import Campaign
+
+    response = _raise_form(login("approver"), region_id=demo["BT-PT"].id, send_sms="y")
+    assert response.status_code == 302
+    with app.app_context():
+        campaigns = db.session.scalars(select(Campaign)).all()
+    assert [(c.kind, c.region_id, c.messages["vi"]) for c in campaigns] == [
+        ("emergency", demo["BT-PT"].id, "Bão số 5 đổ bộ. Hãy trú ẩn.")
+    ]
+
+
+def test_raising_without_sms_sends_none(app, login, demo):
+    from sms.models import Campaign
+
+    _raise_form(login("approver"), region_id=demo["BT-PT"].id)
+    with app.app_context():
+        assert db.session.scalars(select(Campaign)).all() == []
