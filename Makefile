@@ -8,10 +8,10 @@ PACKAGES := signage signage/scheduling content sms players
 RUN_APT := $(shell [ "$$(id -u)" = 0 ] && echo "" || echo sudo)
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test venv venv-dev translations system-run system-test migrate demo lint bench clean
+.PHONY: run test venv venv-dev translations system-run system-test migrate lint bench clean
 
-run: venv system-run translations migrate demo
-	$(BIN)/flask serve --bind $(BIND)
+run: venv system-run translations
+	$(BIN)/flask serve --bind $(BIND) --with-demo
 
 test: venv-dev system-test translations
 	$(BIN)/ruff check .
@@ -49,9 +49,6 @@ translations: venv
 
 migrate: venv
 	$(BIN)/flask db upgrade heads
-
-demo: migrate
-	$(BIN)/flask demo load
 
 lint: venv-dev
 	$(BIN)/ruff check .

@@ -77,11 +77,12 @@ def worker(burst: bool, scheduler: bool) -> None:
 @click.command("serve")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=1, show_default=True, help="RQ worker processes.")
-def serve(bind: str, workers: int) -> None:
+@click.option("--with-demo", is_flag=True, help="Migrate the database and load the demo province first.")
+def serve(bind: str, workers: int, with_demo: bool) -> None:
     """Run Redis (embedded unless REDIS_URL is set), gunicorn and RQ workers; Ctrl-C stops them all."""
     from signage.supervisor import run
 
-    raise SystemExit(run(bind=bind, rq_workers=workers))
+    raise SystemExit(run(bind=bind, rq_workers=workers, setup_demo=with_demo))
 
 
 def init_app(app: Flask) -> None:

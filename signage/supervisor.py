@@ -36,7 +36,7 @@ def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
             proc.wait()
 
 
-def run(bind: str, rq_workers: int = 1) -> int:
+def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
     env = dict(os.environ)
     procs: list[tuple[str, subprocess.Popen]] = []
     instance = instance_path()
@@ -60,6 +60,9 @@ def run(bind: str, rq_workers: int = 1) -> int:
                 print(f"Redis at REDIS_URL={env['REDIS_URL']} is unreachable: {exc}", file=sys.stderr)
                 return 2
         bin_dir = Path(sys.executable).parent
+        if setup_demo:  # after Redis is up: loading the demo enqueues renders and bumps manifest versions
+            for args in (["db", "upgrade", "heads"], ["demo", "load"]):
+                subprocess.run([str(bin_dir / "flask"), *args], env=env, cwd=PROJECT_ROOT, check=True)
         procs.append((
             "gunicorn",
             subprocess.Popen(
