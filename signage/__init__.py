@@ -98,7 +98,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_core(app: Flask) -> None:
-    from signage import cli
+    from signage import cli, labels
     from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens, users
 
     for bp in (
@@ -113,6 +113,7 @@ def _register_core(app: Flask) -> None:
     add_nav(app, "users.index", _l("Accounts"), roles=("admin",), section="admin")
     add_nav(app, "audit.index", _l("Audit log"), roles=("admin",), section="admin")
     cli.init_app(app)
+    labels.init_app(app)
 
     @app.context_processor
     def inject_nav():
@@ -122,7 +123,13 @@ def _register_core(app: Flask) -> None:
                 (n for n in app.extensions["signage_nav"] if not n["roles"] or current_user.has_role(*n["roles"])),
                 key=lambda n: n["order"],
             )
+        endpoints = [n["endpoint"] for n in items]
+        current = request.endpoint or ""
+        active = current if current in endpoints else next(
+            (e for e in endpoints if e.split(".")[0] == current.split(".")[0]), None
+        )
         return {
+            "active_endpoint": active,
             "nav_items": [n for n in items if n["section"] == "main"],
             "admin_nav_items": [n for n in items if n["section"] == "admin"],
             "languages": app.config["LANGUAGES"],

@@ -17,6 +17,15 @@ def wire(app: Flask) -> None:
     add_nav(app, "sms.index", _l("SMS"))
     register_queue(app, views.approval_queue)
     cli.init_app(app)
+    from signage.labels import register_labels
+    from sms.forms import CONTACT_KINDS, KIND_CHOICES
+
+    register_labels(app, "campaign_kind", KIND_CHOICES)
+    register_labels(app, "contact_kind", CONTACT_KINDS)
+    register_labels(app, "campaign_status", [
+        ("draft", _l("Not started")), ("running", _l("Sending")), ("done", _l("Finished")),
+        ("cancelled", _l("Cancelled")),
+    ])
     from sms.demo import dashboard_widget, load_demo
 
     app.extensions.setdefault("signage_demo_loaders", []).append(load_demo)

@@ -55,3 +55,10 @@ def test_demo_names_keep_their_diacritics(login):
     page = login("admin").get("/screens/").get_data(as_text=True)
     assert "Quảng trường Nguyễn Tất Thành" in page
     assert "Đường Nguyễn Đình Chiểu — khu resort Hàm Tiến" in page
+
+
+def test_only_the_current_page_is_marked_active_in_the_navigation(login):
+    import re
+
+    page = login("admin").get("/screens/").get_data(as_text=True)
+    assert re.findall(r'<a href="([^"]+)"\s+class="active"', page) == ["/screens/"]
