@@ -167,6 +167,7 @@ def _register_error_handlers(app: Flask) -> None:
     for code, text in (
         (403, _l("You do not have permission to do that.")),
         (404, _l("Not found, or outside your region.")),
+        (413, _l("The upload is larger than this server accepts.")),
         (429, _l("Too many attempts. Wait a minute and try again.")),
     ):
         app.register_error_handler(code, _error_page(code, text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from signage.extensions import db
@@ -17,7 +18,11 @@ PAGE_SIZE = 100
 @bp.route("/")
 @roles_required("admin")
 def index():
-    query = select(AuditLog).where(or_(AuditLog.region_path.startswith(scope_path()), AuditLog.region_path == ""))
+    # Rows without a region (system-wide changes) are for the top of the tree only.
+    in_scope = AuditLog.region_path.startswith(scope_path())
+    if current_user.region.parent_id is None:
+        in_scope = or_(in_scope, AuditLog.region_path == "")
+    query = select(AuditLog).where(in_scope)
     entity = request.args.get("entity", "").strip()
     if entity:
         query = query.where(AuditLog.entity == entity)

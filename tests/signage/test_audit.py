@@ -43,3 +43,20 @@ def test_a_rolled_back_change_leaves_no_audit_row(demo):
     db.session.flush()
     db.session.rollback()
     assert len(db.session.scalars(select(AuditLog)).all()) == count
+
+
+def test_a_district_admin_sees_only_their_districts_changes(login, demo, app):
+    from signage.models import Role, User
+
+    admin = User(username="admin-ht", role=Role.ADMIN.value, region_id=demo["BT-HT"].id)
+    admin.set_password("demo-2026")
+    db.session.add(admin)
+    db.session.commit()
+    login("phanthiet").post_form(
+        "/screens/new",
+        {"name": "Cổng Lầu Ông Hoàng", "region_id": demo["BT-PT"].id, "kind": "lcd", "width": 1920,
+         "height": 1080, "orientation": "landscape", "languages": ["vi"], "poll_interval": 30},
+    )
+    page = login("admin-ht").get("/audit/").get_data(as_text=True)
+    assert "Cổng Lầu Ông Hoàng" not in page
+    assert "Tỉnh Bình Thuận" not in page.split("<tbody>")[1]

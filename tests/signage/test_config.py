@@ -66,3 +66,14 @@ def test_malformed_database_url_stops_the_server_with_one_clear_line(service_env
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().startswith("Configuration error: DATABASE_URL is malformed")
+
+
+def test_an_upload_over_the_request_limit_gets_a_clear_413(login, app):
+    c = login("phanthiet")
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        response = c.post("/screens/new", data={"name": "x" * 5000})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 200 * 1024 * 1024
+    assert response.status_code == 413
+    assert "Tệp tải lên lớn hơn mức máy chủ cho phép" in response.get_data(as_text=True)
