@@ -45,6 +45,16 @@ def test_logout_requires_post_and_ends_the_session(client, demo):
     assert client.get("/").status_code == 302
 
 
+def test_a_request_that_changes_nothing_leaves_the_session_cookie_alone(client, demo):
+    """Otherwise a slow background request answering after a form post would put the older session
+    back: its flash message, or a logout, would be lost."""
+    client.login("admin")
+    client.get("/")
+    response = client.get("/screens/")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
 def test_operator_cannot_open_the_audit_log(login):
     assert login("phanthiet").get("/audit/").status_code == 403
 
