@@ -6,11 +6,13 @@ always happens in RQ jobs (enqueued idempotently when something is missing).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from flask import current_app
 from sqlalchemy import select
 
 from content import rendering
-from content.models import CONTENT_LANGUAGES, Media, MediaKind, Slide, Ticker
+from content.models import CONTENT_LANGUAGES, Media, MediaKind, Render, Slide, Ticker
 from signage.extensions import db
 from signage.models import Region
 from signage.signals import content_changed
@@ -42,9 +44,39 @@ def schedulable_items(region_id: int) -> list[dict]:
     return items
 
 
+MODELS = {"slide": Slide, "media": Media, "ticker": Ticker}
+IN_CHUNK = 500  # ids or keys per IN (...) query, well under every database's parameter limit
+
+
 def _get(item_type: str, item_id: int):
-    model = {"slide": Slide, "media": Media, "ticker": Ticker}.get(item_type)
-    return db.session.get(model, item_id) if model else None
+    return _load([(item_type, item_id)]).get((item_type, item_id))
+
+
+def _load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Slide | Media | Ticker]:
+    """The items behind these keys in one query per type (and the images their slides show), held in the
+    returned dict: the session's identity map alone keeps nothing alive."""
+    by_type: dict[str, set[int]] = {}
+    for item_type, item_id in keys:
+        if item_type in MODELS:
+            by_type.setdefault(item_type, set()).add(item_id)
+    found: dict[tuple[str, int], Slide | Media | Ticker] = {}
+    for item_type, ids in by_type.items():
+        model = MODELS[item_type]
+        for chunk in _chunks(sorted(ids)):
+            for item in db.session.scalars(select(model).where(model.id.in_(chunk))):
+                found[(item_type, item.id)] = item
+    images = {snap["media_id"] for (t, _), item in found.items() if t == "slide"
+              for snap in (item.on_air or {}, (item.on_air or {}).get("previous") or {}) if snap.get("media_id")}
+    images -= {i for (t, i) in found if t == "media"}
+    for chunk in _chunks(sorted(images)):
+        for media in db.session.scalars(select(Media).where(Media.id.in_(chunk))):
+            found[("media", media.id)] = media
+    return found
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for i in range(0, len(values), IN_CHUNK):
+        yield values[i:i + IN_CHUNK]
 
 
 def is_schedulable(item_type: str, item_id: int) -> bool:
@@ -64,8 +96,10 @@ def item_label(item_type: str, item_id: int) -> str:
 def item_languages(item_type: str, item_id: int) -> list[str]:
     """Languages the on-air version has text for. Media carry no text: every language."""
     item = _get(item_type, item_id)
-    if item is None:
-        return []
+    return _languages(item) if item is not None else []
+
+
+def _languages(item: Slide | Media | Ticker) -> list[str]:
     if isinstance(item, Media):
         return list(CONTENT_LANGUAGES)
     if not item.on_air:
@@ -79,62 +113,116 @@ def item_languages(item_type: str, item_id: int) -> list[str]:
 def asset_for(item_type: str, item_id: int, width: int, height: int, lang: str,
               screen_id: int | None) -> dict | None:
     """The file a screen plays for this item, or None (render enqueued) when it is not ready yet."""
-    item = _get(item_type, item_id)
+    items = _load([(item_type, item_id)])  # held: it also carries the slide's image
+    item = items.get((item_type, item_id))
     if item is None or isinstance(item, Ticker):
         return None
+    return _assets([(item, lang)], width, height, screen_id)[0]
+
+
+def playable(keys: Iterable[tuple[str, int]], width: int, height: int, languages: list[str],
+             screen_id: int | None) -> dict[tuple[str, int], dict | None]:
+    """For each (slide or media) key, what a screen of this size plays in each of its languages the item
+    has: {"name", "kind", "duration_s", "assets": {lang: asset}}, or None when nothing is ready (renders
+    enqueued) or the item is not on air. A handful of queries whatever the number of items."""
+    keys = list(dict.fromkeys(keys))
+    items = _load(keys)
+    wanted: list[tuple[tuple[str, int], str, Slide | Media]] = []
+    for key in keys:
+        item = items.get(key)
+        if item is None or isinstance(item, Ticker) or (isinstance(item, Slide) and not item.on_air):
+            continue
+        available = set(_languages(item))
+        wanted += [(key, lang, item) for lang in languages if lang in available]
+    assets = _assets([(item, lang) for _, lang, item in wanted], width, height, screen_id)
+    result: dict[tuple[str, int], dict | None] = dict.fromkeys(keys)
+    for (key, lang, item), asset in zip(wanted, assets, strict=True):
+        if asset is None:
+            continue
+        entry = result[key] or {"name": item.name, "kind": "image", "duration_s": None, "assets": {}}
+        entry["assets"][lang] = {k: asset[k] for k in ("url", "sha256", "size", "mime")}
+        entry["kind"] = asset.get("kind") or entry["kind"]
+        entry["duration_s"] = entry["duration_s"] or asset.get("duration_s")
+        result[key] = entry
+    return result
+
+
+def _assets(wanted: list[tuple[Slide | Media, str]], width: int, height: int,
+            screen_id: int | None) -> list[dict | None]:
+    """Files for (item, language) pairs with one lookup of every render key; what is missing is enqueued
+    once, and a just-approved slide falls back to its previous version's file meanwhile."""
+    plans = [_render_plan(item, width, height, lang, screen_id) for item, lang in wanted]
+    keys = {k for plan in plans if plan for k in (plan[0], plan[2]) if k}
+    renders: dict[str, Render] = {}
+    for chunk in _chunks(sorted(keys)):
+        renders.update((r.key, r) for r in db.session.scalars(select(Render).where(Render.key.in_(chunk))))
+    found: list[dict | None] = []
+    for (item, _), plan in zip(wanted, plans, strict=True):
+        if isinstance(item, Media) and item.kind == MediaKind.VIDEO.value:
+            found.append({"url": item.url, "sha256": item.sha256, "size": item.size, "mime": item.mime,
+                          "kind": "video", "duration_s": item.duration_s})
+            continue
+        if plan is None:
+            found.append(None)
+            continue
+        key, job, fallback = plan
+        if key in renders:
+            found.append(renders[key].as_asset())
+            continue
+        rendering.enqueue_once(key, *job)
+        found.append(renders[fallback].as_asset() if fallback in renders else None)
+    return found
+
+
+def _render_plan(item: Slide | Media, width: int, height: int, lang: str,
+                 screen_id: int | None) -> tuple[str, tuple, str | None] | None:
+    """(render key, the job that makes it, the key of the previous on-air version's file) for an image
+    or an on-air slide; None for anything else."""
     if isinstance(item, Media):
-        return _media_asset(item, width, height)
+        if item.kind == MediaKind.VIDEO.value:
+            return None
+        return (rendering.rendition_key(item.sha256, width, height),
+                ("content.jobs.make_rendition", item.id, width, height), None)
     if not item.on_air:
         return None
     spec = rendering.slide_spec(item.id, item.on_air, width, height, lang, screen_id)
-    key = rendering.spec_key(spec)
-    render = rendering.find_render(key)
-    if render is not None:
-        return render.as_asset()
-    rendering.enqueue_once(key, "content.jobs.render_slide", item.id, width, height, spec["lang"], screen_id)
     previous = item.on_air.get("previous")
-    if previous:  # just approved: the previous version's file until this one is rendered (then a bump)
-        old = rendering.find_render(rendering.spec_key(
-            rendering.slide_spec(item.id, previous, width, height, lang, screen_id)))
-        if old is not None:
-            return old.as_asset()
-    return None
-
-
-def _media_asset(media: Media, width: int, height: int) -> dict | None:
-    if media.kind == MediaKind.VIDEO.value:
-        return {"url": media.url, "sha256": media.sha256, "size": media.size, "mime": media.mime,
-                "kind": "video", "duration_s": media.duration_s}
-    key = rendering.rendition_key(media.sha256, width, height)
-    render = rendering.find_render(key)
-    if render is not None:
-        return render.as_asset()
-    rendering.enqueue_once(key, "content.jobs.make_rendition", media.id, width, height)
-    return None
+    fallback = rendering.spec_key(rendering.slide_spec(item.id, previous, width, height, lang, screen_id)) \
+        if previous else None
+    return (rendering.spec_key(spec), ("content.jobs.render_slide", item.id, width, height, spec["lang"], screen_id),
+            fallback)
 
 
 def ensure_renders(item_type: str, item_id: int, sizes: list[tuple[int, int]], langs: list[str],
                    screen_ids: list[int]) -> None:
     """Enqueue every render a schedule will need (no-op for what is cached or already pending)."""
+    items = _load([(item_type, item_id)])
+    item = items.get((item_type, item_id))
+    if isinstance(item, Media):
+        wanted, per_screen = [(item, "vi")], [None]
+    elif isinstance(item, Slide) and item.on_air:
+        wanted = [(item, lang) for lang in langs or ["vi"]]
+        per_screen = (screen_ids or [None]) if item.on_air.get("qr_url") else [None]
+    else:
+        return
     for width, height in sizes:
-        if item_type == "media":
-            asset_for("media", item_id, width, height, "vi", None)
-            continue
-        if item_type != "slide":
-            return
-        slide = db.session.get(Slide, item_id)
-        if slide is None or not slide.on_air:
-            return
-        per_screen = screen_ids if slide.on_air.get("qr_url") else [None]
-        for lang in langs or ["vi"]:
-            for screen_id in per_screen or [None]:
-                asset_for("slide", item_id, width, height, lang, screen_id)
+        for screen_id in per_screen:
+            _assets(wanted, width, height, screen_id)
 
 
 def ticker_for(item_id: int) -> dict | None:
-    ticker = db.session.get(Ticker, item_id)
-    if ticker is None or not ticker.on_air:
-        return None
+    return tickers([item_id])[item_id]
+
+
+def tickers(ids: Iterable[int]) -> dict[int, dict | None]:
+    """The on-air version of each ticker (None when deleted or never approved), in one query."""
+    ids = list(ids)
+    items = _load(("ticker", i) for i in ids)
+    return {i: _ticker_shown(t) if (t := items.get(("ticker", i))) is not None and t.on_air else None
+            for i in ids}
+
+
+def _ticker_shown(ticker: Ticker) -> dict:
     snap = ticker.on_air
     return {
         "id": ticker.id,

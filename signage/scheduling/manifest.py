@@ -143,14 +143,15 @@ class ContentCatalogue:
         generations = redis.mget([generation_key(t, i) for t, i in wanted])
         cache_keys = [self._cache_key(t, i, int(g or 0)) for (t, i), g in zip(wanted, generations, strict=True)]
         cached = redis.mget(cache_keys)
-        fresh = {}
+        missing: dict[tuple[str, int], str] = {}
         for key, cache_key, raw in zip(wanted, cache_keys, cached, strict=True):
             if raw is not None:
                 self._items[key] = json.loads(raw)
-                continue
-            self._items[key] = resolved = self._resolve(*key)
-            if resolved is not None:
-                fresh[cache_key] = json.dumps(resolved)
+            else:
+                missing[key] = cache_key
+        resolved = self._resolve(list(missing))
+        self._items.update(resolved)
+        fresh = {missing[key]: json.dumps(value) for key, value in resolved.items() if value is not None}
         if fresh:
             pipe = redis.pipeline(transaction=False)
             for cache_key, value in fresh.items():
@@ -163,25 +164,16 @@ class ContentCatalogue:
             self.prefetch({key})
         return self._items[key]
 
-    def _resolve(self, item_type: str, item_id: int) -> dict | None:
-        if item_type == ItemType.TICKER.value:
-            return self.api.ticker_for(item_id)
-        available = set(self.api.item_languages(item_type, item_id))
-        assets, kind, duration = {}, "image", None
-        for lang in self.languages:
-            if lang not in available:
-                continue
-            asset = self.api.asset_for(item_type, item_id, self.screen.width, self.screen.height, lang,
-                                       self.screen.id)
-            if asset is None:
-                continue
-            assets[lang] = {k: asset[k] for k in ("url", "sha256", "size", "mime")}
-            kind = asset.get("kind") or kind
-            duration = duration or asset.get("duration_s")
-        if not assets:
-            return None
-        return {"name": self.api.item_label(item_type, item_id), "kind": kind, "duration_s": duration,
-                "assets": assets}
+    def _resolve(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], dict | None]:
+        """Ask content.api for everything at once (a few queries, not a few per item)."""
+        if not keys:
+            return {}
+        ticker_ids = [i for t, i in keys if t == ItemType.TICKER.value]
+        found: dict[tuple[str, int], dict | None] = {
+            (ItemType.TICKER.value, i): shown for i, shown in self.api.tickers(ticker_ids).items()}
+        found.update(self.api.playable([k for k in keys if k[0] != ItemType.TICKER.value], self.screen.width,
+                                       self.screen.height, self.languages, self.screen.id))
+        return found
 
     def item(self, flat: FlatItem) -> dict | None:
         """The manifest ITEM for a slide or media step, or None when nothing is playable (one dict per step,

@@ -65,8 +65,23 @@ class FakeContent:
                 "mime": "video/mp4" if ext == "mp4" else "image/jpeg", "kind": item["kind"],
                 "duration_s": item["duration_s"]}
 
+    def playable(self, keys, width, height, languages, screen_id):
+        result = {}
+        for item_type, item_id in keys:
+            assets = {lang: a for lang in languages
+                      if (a := self.asset_for(item_type, item_id, width, height, lang, screen_id))}
+            item = self._get(item_type, item_id)
+            result[(item_type, item_id)] = {
+                "name": item["name"], "kind": item["kind"], "duration_s": item["duration_s"],
+                "assets": {lang: {k: a[k] for k in ("url", "sha256", "size", "mime")} for lang, a in assets.items()},
+            } if assets else None
+        return result
+
     def ensure_renders(self, item_type, item_id, sizes, langs, screen_ids):
         self.render_requests.append((item_type, item_id, tuple(sizes), tuple(langs), tuple(screen_ids)))
+
+    def tickers(self, ids):
+        return {i: self.ticker_for(i) for i in ids}
 
     def ticker_for(self, item_id):
         item = self._get("ticker", item_id)
