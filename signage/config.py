@@ -45,6 +45,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config = {
         "SIGNAGE_ENV": "production" if production else "development",
         "SECRET_KEY": secret,
+        # older keys still accepted when checking sessions and signed links, newest first (key rotation)
+        "SECRET_KEY_FALLBACKS": [k.strip() for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or default_redis_url(instance),
         "TIMEZONE": env.get("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh"),

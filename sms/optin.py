@@ -3,14 +3,13 @@ consent record (what was shown, when, from which screen or QR code)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from signage import signing
 from signage.extensions import db
 from signage.models import Region, Screen
 from signage.timeutil import utcnow
@@ -26,9 +25,8 @@ class OptInError(ValueError):
         self.code = code
 
 
-def _hash(token: str, code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"sms-optin:{token}:{code}".encode(), hashlib.sha256).hexdigest()
+def _message(token: str, code: str) -> str:
+    return f"sms-optin:{token}:{code}"
 
 
 def start(phone: str, language: str, source_ref: str, consent_text: str, code_text) -> OptInRequest:
@@ -48,7 +46,7 @@ def start(phone: str, language: str, source_ref: str, consent_text: str, code_te
     token = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(10**6):06d}"
     req = OptInRequest(token=token, phone=phone, language=language, source_ref=source_ref[:200],
-                       consent_text=consent_text, code_hash=_hash(token, code),
+                       consent_text=consent_text, code_hash=signing.digest(_message(token, code)).hex(),
                        expires_at=utcnow() + timedelta(seconds=int(cfg["SMS_OTP_TTL_SECONDS"])))
     db.session.add(req)
     db.session.commit()
@@ -71,7 +69,7 @@ def confirm(req: OptInRequest, code: str) -> Contact:
     if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]):
         raise OptInError("locked")
     req.attempts += 1
-    if not hmac.compare_digest(req.code_hash, _hash(req.token, (code or "").strip())):
+    if not signing.matches(_message(req.token, (code or "").strip()), req.code_hash, bytes.hex):
         db.session.commit()
         raise OptInError("locked" if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]) else "wrong_code")
     req.confirmed_at = utcnow()

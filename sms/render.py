@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import current_app
 
+from signage import signing
 from sms.compliance import CampaignKind, promotional_text
 from sms.encoding import unaccent
 
 SUPPORTED_LANGUAGES = ("vi", "en", "ru", "zh", "ko")
 
 
-def _sign(value: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"sms-optout:{value}".encode(), hashlib.sha256).hexdigest()[:10]
-
-
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
+def _encode(digest: bytes) -> str:
+    return digest.hex()[:10]
 
 
 def optout_token(contact_id: int) -> str:
-    ident = _b36(contact_id)
-    return f"{ident}-{_sign(ident)}"
+    ident = signing.base36(contact_id)
+    return f"{ident}-{_encode(signing.digest(f'sms-optout:{ident}'))}"
 
 
 def contact_from_token(token: str) -> int | None:
     ident, _, sig = token.partition("-")
-    if not ident or not hmac.compare_digest(sig, _sign(ident)):
+    if not signing.is_base36(ident) or not signing.matches(f"sms-optout:{ident}", sig, _encode):
         return None
-    try:
-        return int(ident, 36)
-    except ValueError:
-        return None
+    return int(ident, 36)
 
 
 def optout_link(contact_id: int) -> str:
