@@ -1,23 +1,21 @@
 """The browser player page (`/play/`), its service worker and static files; wires emergency alerts.
 
 The kiosk opens `/play` (permanently redirected, cacheably, to `/play/`, the service worker's scope). The
-page and scripts carry `player_version()`, a hash of the player's files: the manifest announces the
-version the server runs, and a player that sees a different one reloads itself.
+page and scripts carry `player_version()` (players/version.py): the manifest announces the version the
+server runs, and a player that sees a different one reloads itself.
 """
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from players.version import player_version
+
 HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-TEMPLATES = HERE / "templates" / "player"
 #: Files the service worker pre-caches so the page starts offline (relative to /play/static/).
 SHELL_FILES = (
     "player.css", "js/main.js", "js/clock.js", "js/timeline.js", "js/store.js", "js/net.js", "js/stage.js",
@@ -27,26 +25,6 @@ SHELL_FILES = (
 bp = Blueprint(
     "player", __name__, static_folder="static", static_url_path="/play/static", template_folder="templates"
 )
-
-
-def player_version() -> str:
-    """The version the manifest announces (scheduling hashes players/static), so page and manifest agree."""
-    try:
-        from signage.scheduling.manifest import player_version as announced
-    except ImportError:
-        return own_version()
-    return announced()
-
-
-@lru_cache(maxsize=1)
-def own_version() -> str:
-    """Hash of every file the player runs, templates included."""
-    digest = hashlib.sha256()
-    for path in sorted([*STATIC.rglob("*"), *TEMPLATES.rglob("*")]):
-        if path.is_file():
-            digest.update(path.relative_to(HERE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def _texts() -> dict:

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
+from players.version import player_version
 from signage.extensions import db
 from signage.models import Screen
 from signage.redis_client import get_redis
@@ -39,9 +37,6 @@ LOOKBACK = timedelta(days=2)
 DEFAULT_ITEM_S = 10.0
 MAX_NESTING = 8
 TICKER, SLIDE = ItemType.TICKER.value, ItemType.SLIDE.value
-PLAYER_STATIC = Path(__file__).resolve().parents[2] / "players" / "static"
-
-
 class ScreenUnavailable(LookupError):
     """The screen does not exist or is retired."""
 
@@ -224,28 +219,6 @@ def poll_interval_s(screen: Screen) -> int:
     base = max(5, int(screen.poll_interval or 30))
     unit = int.from_bytes(hashlib.sha256(f"poll:{screen.id}".encode()).digest()[:2], "big") / 65535
     return max(5, round(base * (0.9 + 0.2 * unit)))
-
-
-_player_version: tuple[float, str] = (0.0, "")
-
-
-def player_version() -> str:
-    """Hash of the player's static files (re-read at most every 10 s)."""
-    global _player_version
-    checked, value = _player_version
-    if time.monotonic() - checked < 10 and value:
-        return value
-    digest = hashlib.sha256()
-    if PLAYER_STATIC.is_dir():
-        for root, dirs, files in os.walk(PLAYER_STATIC):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(root) / name
-                digest.update(str(path.relative_to(PLAYER_STATIC)).encode())
-                digest.update(path.read_bytes())
-    value = digest.hexdigest()[:16]
-    _player_version = (time.monotonic(), value)
-    return value
 
 
 def rules_for(entries: list, playlists_flat: dict[int, list[FlatItem]],

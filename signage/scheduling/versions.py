@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Iterable
 
+from players.version import player_version
 from signage.redis_client import get_redis
 
 EPOCH_S = 24 * 3600
@@ -56,7 +57,8 @@ def epoch(screen_id: int, now_s: float) -> int:
 
 
 def etag(screen_id: int, counter_value: str, now_s: float) -> str:
-    return f"{screen_id}.{counter_value}.{epoch(screen_id, now_s)}"
+    """Changes with the screen's counter, its daily epoch, and the player code (a deploy reaches every screen)."""
+    return f"{screen_id}.{counter_value}.{epoch(screen_id, now_s)}.{player_version()}"
 
 
 def parse_etag(header: str | None) -> tuple[int, str] | None:

@@ -16,6 +16,21 @@ def test_page_carries_the_version_the_manifest_announces(client):
     assert '<script type="module" src="/play/static/js/main.js">' in html
 
 
+def test_the_version_covers_the_page_template_as_well_as_the_scripts(monkeypatch, tmp_path):
+    import players.version as version
+
+    for folder in ("static", "templates/player"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "file").write_text("one")
+    monkeypatch.setattr(version, "HERE", tmp_path)
+    monkeypatch.setattr(version, "PLAYER_FILES", (tmp_path / "static", tmp_path / "templates" / "player"))
+    monkeypatch.setattr(version, "_cached", (float("-inf"), ""))
+    before = version.player_version()
+    (tmp_path / "templates" / "player" / "file").write_text("two")
+    monkeypatch.setattr(version, "_cached", (float("-inf"), ""))  # past the recheck interval
+    assert version.player_version() != before
+
+
 def test_pairing_texts_are_bilingual_whatever_the_ui_language(client):
     html = client.get("/play/?lang=en").get_data(as_text=True)
     assert "Kết nối màn hình này" in html and "Pair this screen" in html

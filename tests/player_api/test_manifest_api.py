@@ -71,6 +71,19 @@ def test_unchanged_manifest_is_a_304_after_one_redis_read_and_no_database_query(
     assert redis_calls() == 1  # one MGET: token and version together
 
 
+def test_new_player_code_reaches_every_screen_on_its_next_poll(player_for, screens, scheduled, monkeypatch):
+    import players.version
+
+    http = player_for(screens[STATION])
+    etag = http.get("/api/player/v1/manifest").headers["ETag"]
+    monkeypatch.setattr(players.version, "_cached", (float("inf"), "next-release"))  # as after a deploy
+
+    response = http.get("/api/player/v1/manifest", headers={"If-None-Match": etag})
+
+    assert response.status_code == 200
+    assert response.get_json()["player_version"] == "next-release"
+
+
 def test_a_schedule_edit_reaches_the_affected_screen_on_its_next_poll_and_no_other(player_for, screens, scheduled,
                                                                                      build):
     station, rail = player_for(screens[STATION]), player_for(screens[RAIL])
