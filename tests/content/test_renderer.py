@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from pyzbar.pyzbar import decode
 from sqlalchemy import func, select
 
@@ -66,10 +66,11 @@ def test_other_scripts_get_a_font_that_has_their_glyphs(lang, text):
 
 
 def test_vietnamese_diacritics_are_drawn_not_dropped():
-    """NFD input is normalised to NFC by the forms; the same text in NFC renders more ink than without marks."""
+    """NFD input is normalised to NFC by the forms; the marks change the pixels (a font without them would
+    draw the bare letters or boxes of the same width)."""
     plain = renderer.render(_spec(title="Mui Ne", body="Bau Trang"))
     marked = renderer.render(_spec(title="Mũi Né", body="Bàu Trắng"))
-    assert list(plain.image.getdata()) != list(marked.image.getdata())
+    assert ImageChops.difference(plain.image.convert("RGB"), marked.image.convert("RGB")).getbbox() is not None
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (1280, 720)])
