@@ -1,5 +1,6 @@
 """Dispatch: materialise one message row per recipient, claim rows one at a time (compare-and-set), send
-through the gateway under the sender's token bucket, and move states forward only.
+through the gateway under the sender's token bucket, and move states forward only — except a send the
+gateway refused with a Retry-After longer than a worker sleeps, which goes back to `queued`, due then.
 
 Crash safety: a row is committed as `sending` before the HTTP request. A row found in `sending` after its
 lease has expired belongs to a worker that died: it is never re-sent blindly — the gateway is asked whether
@@ -167,16 +168,36 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
                 pass
 
 
-def deliver(msg_id: int) -> None:
+#: The longest wait a worker sleeps through before retrying a send (the backoff's ceiling). A gateway asking
+#: for longer (Retry-After) gets the row back in the queue until then, like any deferred row.
+MAX_INLINE_WAIT = 30
+
+
+def requeue_after(msg_id: int, delay: float, attempts: int) -> bool:
+    """sending → queued, due in `delay` seconds. Only for a send the gateway refused (an HTTP answer, so it
+    certainly did not take the message); `attempts` carries the HTTP attempts made so far over to the retry."""
+    result = db.session.execute(
+        update(Message).where(Message.id == msg_id, Message.state == S.SENDING.value)
+        .values(state=S.QUEUED.value, not_before=utcnow() + timedelta(seconds=delay), attempts=attempts,
+                skip_reason="retry_after")
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver(msg_id: int) -> str:
     """Send one claimed (`sending`) message, retrying 429/5xx with backoff; record the outcome.
-    The caller took the first attempt's tokens before claiming (a row never waits in `sending` for tokens)."""
+    The caller took the first attempt's tokens before claiming (a row never waits in `sending` for tokens).
+    Returns "deferred" when the gateway asked for a wait longer than a worker sleeps (the row is queued
+    again, due then), else "done"."""
     msg = db.session.get(Message, msg_id)
     gateway = get_gateway()
     cfg = current_app.config
     tb = bucket(gateway.sender)
     attempts, base = int(cfg["SMS_MAX_ATTEMPTS"]), float(cfg["SMS_RETRY_BASE_SECONDS"])
     out = _outgoing(msg)
-    for attempt in range(1, attempts + 1):
+    first = min(max(msg.attempts or 1, 1), attempts)  # > 1 when a Retry-After put the row back in the queue
+    for attempt in range(first, attempts + 1):
         try:
             result = gateway.send(out)
         except GatewayError as exc:
@@ -185,20 +206,23 @@ def deliver(msg_id: int) -> None:
                 advance(msg_id, S.FAILED, error_code=exc.code or str(exc.status), error_message=str(exc) + suffix)
                 if exc.code == "21610":
                     opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
-                return
-            delay = exc.retry_after or min(base * 2 ** (attempt - 1), 30)
+                return "done"
+            delay = exc.retry_after or min(base * 2 ** (attempt - 1), MAX_INLINE_WAIT)
             log.warning("SMS %s: %s (HTTP %s), retry in %.1fs", msg_id, exc, exc.status, delay)
+            if delay > MAX_INLINE_WAIT:
+                requeue_after(msg_id, delay, attempt)
+                return "deferred"
             time.sleep(delay)
             if tb is not None:
                 tb.take(msg.segments)
             continue
         except AmbiguousSend as exc:
             resolve_unknown(msg, note=f"ambiguous send: {exc}")
-            return
+            return "done"
         advance(msg_id, S.SENT, provider_sid=result.sid, sent_at=utcnow())
         if result.status in ("delivered", "undelivered", "failed"):
             advance(msg_id, S(result.status))
-        return
+        return "done"
 
 
 def resolve_unknown(msg: Message, note: str = "") -> str:
@@ -256,8 +280,8 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
         if outcome == "claimed" and tb is not None and not will_send:
             tb.take(msg.segments)
         counts[outcome] += 1
-        if outcome == "claimed":
-            deliver(mid)
+        if outcome == "claimed" and deliver(mid) == "deferred":
+            counts["deferred"] += 1  # back in the queue, due later: the caller schedules the follow-up
         db.session.expire_all()
     return counts
 

@@ -1,9 +1,12 @@
 """Twilio through the official `twilio` client. `TWILIO_API_BASE` points the client at another host (the
-local stand-in in tests and benches) through a custom HTTP client, the client's supported extension point."""
+local stand-in in tests and benches) through a custom HTTP client, the client's supported extension point;
+the same HTTP client keeps each thread's last response, whose `Retry-After` the client's exceptions drop."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -11,6 +14,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from signage.timeutil import utcnow
 from sms.gateways.base import (
     PERMANENT_CODES,
     AmbiguousSend,
@@ -27,11 +31,51 @@ STATUS_MAP = {
 }
 
 
-class RebasedHttpClient(TwilioHttpClient):
+#: The longest Retry-After honoured (seconds): a server asking for more is retried after this.
+MAX_RETRY_AFTER = 300.0
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), within [0, MAX_RETRY_AFTER];
+    None when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+            when = when.replace(tzinfo=now.tzinfo)
+        seconds = (when - now).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+class HeaderKeepingHttpClient(TwilioHttpClient):
+    """Remembers the last response of each thread (the Twilio client raises errors without the headers)."""
+
+    def __init__(self, timeout: float = 10):
+        super().__init__(pool_connections=True, timeout=timeout)
+        self._local = threading.local()
+
+    def request(self, *args, **kwargs):
+        self._local.response = None
+        self._local.response = super().request(*args, **kwargs)
+        return self._local.response
+
+    @property
+    def last_response(self):
+        return getattr(self._local, "response", None)
+
+
+class RebasedHttpClient(HeaderKeepingHttpClient):
     """Sends every request of the Twilio client to `api_base` instead of https://*.twilio.com."""
 
     def __init__(self, api_base: str, timeout: float = 10):
-        super().__init__(pool_connections=True, timeout=timeout)
+        super().__init__(timeout=timeout)
         self.api_base = api_base.rstrip("/")
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
@@ -49,8 +93,8 @@ class TwilioGateway:
                  api_base: str = "", timeout: float = 10):
         if not (messaging_service_sid or sender):
             raise ValueError("Twilio needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM (number or sender ID).")
-        http_client = RebasedHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.http = RebasedHttpClient(api_base, timeout) if api_base else HeaderKeepingHttpClient(timeout)
+        self.client = Client(account_sid, auth_token, http_client=self.http)
         self.messaging_service_sid = messaging_service_sid
         self.sender = messaging_service_sid or sender
 
@@ -77,7 +121,11 @@ class TwilioGateway:
             transient = exc.status == 429 or exc.status >= 500
             reason = PERMANENT_CODES.get(code, "")
             message = f"{exc.msg or exc}" + (f" ({reason})" if reason else "")
-            raise GatewayError(message, code=code, status=exc.status, permanent=not transient) from exc
+            response = self.http.last_response
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow()) \
+                if transient and response is not None and response.headers else None
+            raise GatewayError(message, code=code, status=exc.status, permanent=not transient,
+                               retry_after=retry_after) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
             if _never_connected(exc):
                 raise GatewayError(f"cannot reach Twilio: {exc}", status=0) from exc

@@ -1,6 +1,6 @@
 """A local stand-in of Twilio's Messages API (the subset the product uses), served on a free loopback port in
-a thread: create and list messages, scripted error responses, a per-request delay, and signed status
-callbacks (X-Twilio-Signature computed with the auth token, as Twilio does)."""
+a thread: create and list messages, scripted error responses (optionally with Retry-After), a per-request
+delay, and signed status callbacks (X-Twilio-Signature computed with the auth token, as Twilio does)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class TwilioStandIn:
         self.callbacks = callbacks
         self.messages: list[dict] = []  # every accepted message, in order
         self.requests: int = 0
-        self.scripted: dict[str, deque] = defaultdict(deque)  # to → [(http status, twilio code), ...]
+        self.scripted: dict[str, deque] = defaultdict(deque)  # to → [(status, code[, retry-after]), ...]
         self.callback_log: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._server = None
@@ -47,8 +47,9 @@ class TwilioStandIn:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def fail(self, to: str, *errors: tuple[int, int | None]) -> None:
-        """The next requests to `to` answer these (HTTP status, Twilio error code), in order."""
+    def fail(self, to: str, *errors: tuple[int, int | None] | tuple[int, int | None, str]) -> None:
+        """The next requests to `to` answer these (HTTP status, Twilio error code), in order; a third item is
+        sent as the Retry-After header (seconds or an HTTP date, as written)."""
         self.scripted[to].extend(errors)
 
     def received(self) -> Counter:
@@ -92,8 +93,11 @@ class TwilioStandIn:
             self.requests += 1
             scripted = self.scripted[to].popleft() if self.scripted.get(to) else None
         if scripted is not None:
-            status, code = scripted
-            return self._error(status, code, f"scripted error {code or status}")
+            status, code, *retry_after = scripted
+            response = self._error(status, code, f"scripted error {code or status}")
+            if retry_after:
+                response.headers["Retry-After"] = retry_after[0]
+            return response
         if not (form.get("From") or form.get("MessagingServiceSid")):
             return self._error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required")
         sid = "SM" + secrets.token_hex(16)
