@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from signage.extensions import db
-from signage.scheduling.models import ScheduleEntry, ScreenDefault
+from signage.scheduling.models import RegionDefault, ScheduleEntry, ScreenDefault
 from signage.scheduling.targeting import item_playlist_ids, playlists_containing
 from signage.timeutil import localnow
 
@@ -27,6 +27,6 @@ def item_in_use(item_type: str, item_id: int) -> bool:
     )
     if scheduled is not None:
         return True
-    return db.session.scalar(
-        select(ScreenDefault.screen_id).where(ScreenDefault.playlist_id.in_(playlists)).limit(1)
-    ) is not None
+    return any(db.session.scalar(select(column).where(model.playlist_id.in_(playlists)).limit(1)) is not None
+               for model, column in ((ScreenDefault, ScreenDefault.screen_id),
+                                     (RegionDefault, RegionDefault.region_id)))

@@ -28,8 +28,8 @@ from signage.extensions import db
 from signage.models import Screen
 from signage.redis_client import get_redis
 from signage.scheduling import content_port, timeline, versions
-from signage.scheduling.models import ItemType, PlaylistItem, ScreenDefault
-from signage.scheduling.targeting import entries_for_screen
+from signage.scheduling.models import ItemType, PlaylistItem
+from signage.scheduling.targeting import default_playlist_id, entries_for_screen
 from signage.timeutil import local_tz, utcnow
 
 HORIZON = timedelta(hours=48)
@@ -253,7 +253,7 @@ def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, s
     tz = local_tz()
     catalogue = ContentCatalogue(screen)
     entries = entries_for_screen(screen)
-    default_id = db.session.scalar(select(ScreenDefault.playlist_id).where(ScreenDefault.screen_id == screen.id))
+    default_id = default_playlist_id(screen)
     roots = {e.playlist_id for e, _ in entries} | ({default_id} if default_id else set())
     playlists = load_playlists(roots)
     flat = {pid: flatten(pid, playlists) for pid in roots}

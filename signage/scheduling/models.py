@@ -129,3 +129,14 @@ class ScreenDefault(Audited, db.Model):
 
     screen_id: Mapped[int] = mapped_column(ForeignKey("screen.id", ondelete="CASCADE"), primary_key=True)
     playlist_id: Mapped[int] = mapped_column(ForeignKey("sched_playlist.id", ondelete="RESTRICT"), index=True)
+
+
+class RegionDefault(Audited, db.Model):
+    """The default playlist of every screen in the region's subtree that has none of its own (the nearest
+    region's wins), so a screen added by a district operator plays something from its first poll."""
+
+    __tablename__ = "sched_region_default"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), primary_key=True)
+    playlist_id: Mapped[int] = mapped_column(ForeignKey("sched_playlist.id", ondelete="RESTRICT"), index=True)
+    region: Mapped[Region] = relationship()

@@ -11,16 +11,26 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from signage.extensions import db
-from signage.models import Screen
+from signage.models import Region, Screen
 from signage.scheduling import content_port, versions
-from signage.scheduling.models import ItemType, Playlist, PlaylistItem, ScheduleEntry, ScheduleTarget, ScreenDefault
+from signage.scheduling.models import (
+    ItemType,
+    Playlist,
+    PlaylistItem,
+    RegionDefault,
+    ScheduleEntry,
+    ScheduleTarget,
+    ScreenDefault,
+)
 from signage.scheduling.targeting import (
+    default_playlist_ids,
     entry_screen_ids,
     group_is_targeted,
     item_screen_ids,
     playlist_screen_ids,
     target_screen_ids,
 )
+from signage.screens_service import screens_for_regions
 from signage.signals import content_changed, screen_group_changed, screens_changed
 
 
@@ -81,6 +91,7 @@ def playlist_in_use(playlist_id: int) -> bool:
     return any(db.session.scalar(q.limit(1)) is not None for q in (
         select(ScheduleEntry.id).where(ScheduleEntry.playlist_id == playlist_id),
         select(ScreenDefault.screen_id).where(ScreenDefault.playlist_id == playlist_id),
+        select(RegionDefault.region_id).where(RegionDefault.playlist_id == playlist_id),
         select(PlaylistItem.id).where(
             PlaylistItem.item_type == ItemType.PLAYLIST.value, PlaylistItem.item_id == playlist_id
         ),
@@ -97,9 +108,31 @@ def set_default(screen: Screen, playlist_id: int | None) -> list[int]:
     else:
         row.playlist_id = playlist_id
     db.session.commit()
-    if playlist_id:
-        prepare_renders({playlist_id}, {screen.id})
+    effective = default_playlist_ids([screen])[screen.id]  # without its own: the region's it inherits
+    if effective:
+        prepare_renders({effective}, {screen.id})
     return bump([screen.id], f"default playlist of screen {screen.id}")
+
+
+def set_region_default(region: Region, playlist_id: int | None) -> list[int]:
+    """Bumps exactly the screens whose effective default changes (not those with their own default or a
+    nearer region's)."""
+    subtree = screens_for_regions([region.id])
+    before = default_playlist_ids(subtree)
+    row = db.session.get(RegionDefault, region.id)
+    if playlist_id is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(RegionDefault(region_id=region.id, playlist_id=playlist_id))
+    else:
+        row.playlist_id = playlist_id
+    db.session.commit()
+    after = default_playlist_ids(subtree)
+    changed = {sid for sid, pid in after.items() if pid != before[sid]}
+    if playlist_id:
+        prepare_renders({playlist_id}, changed)
+    return bump(changed, f"default playlist of region {region.id}")
 
 
 def prepare_renders(playlist_ids: set[int], screen_ids: set[int]) -> None:

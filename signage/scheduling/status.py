@@ -13,8 +13,8 @@ from signage.extensions import db
 from signage.models import Screen
 from signage.scheduling import content_port, timeline
 from signage.scheduling.manifest import ContentCatalogue, flatten, load_playlists, rules_for
-from signage.scheduling.models import Playlist, ScheduleEntry, ScreenDefault
-from signage.scheduling.targeting import entries_for_screen
+from signage.scheduling.models import Playlist, ScheduleEntry
+from signage.scheduling.targeting import default_playlist_id, entries_for_screen
 from signage.timeutil import local_tz, utcnow
 
 
@@ -22,7 +22,7 @@ def calendar(screen: Screen, start: datetime, days: int) -> list[dict]:
     """Per local day: segments with the winning entry (or the default), why it wins, and who it beats."""
     tz = local_tz()
     entries = entries_for_screen(screen)
-    default_id = db.session.scalar(select(ScreenDefault.playlist_id).where(ScreenDefault.screen_id == screen.id))
+    default_id = default_playlist_id(screen)
     roots = {e.playlist_id for e, _ in entries}
     playlists = load_playlists(roots)
     flat = {pid: flatten(pid, playlists) for pid in roots}

@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from signage.extensions import db
-from signage.models import Screen, ScreenGroup, screen_group_member
+from signage.models import Region, Screen, ScreenGroup, screen_group_member
 from signage.scheduling.models import (
     ItemType,
     PlaylistItem,
+    RegionDefault,
     ScheduleEntry,
     ScheduleTarget,
     ScreenDefault,
@@ -73,7 +74,44 @@ def playlist_screen_ids(playlist_ids: set[int]) -> set[int]:
     for entry in entries:
         screens |= entry_screen_ids(entry)
     screens.update(db.session.scalars(select(ScreenDefault.screen_id).where(ScreenDefault.playlist_id.in_(all_ids))))
+    regions = db.session.scalars(select(RegionDefault.region_id).where(RegionDefault.playlist_id.in_(all_ids))).all()
+    if regions:  # only the screens that inherit it: not those with their own or a nearer region's default
+        inherited = default_playlist_ids(screens_for_regions(list(regions)))
+        screens.update(sid for sid, pid in inherited.items() if pid in all_ids)
     return screens
+
+
+def _region_chain(screen: Screen) -> list[int]:
+    """The screen's region and its ancestors, nearest first."""
+    return [int(p) for p in reversed(screen.region.path.strip("/").split("/")) if p]
+
+
+def default_playlist_ids(screens: Iterable[Screen]) -> dict[int, int | None]:
+    """Each screen's default playlist: its own, else the nearest region's up its path, else none."""
+    screens = list(screens)
+    if not screens:
+        return {}
+    own = dict(db.session.execute(select(ScreenDefault.screen_id, ScreenDefault.playlist_id)
+                                  .where(ScreenDefault.screen_id.in_([s.id for s in screens]))).all())
+    chains = {s.id: _region_chain(s) for s in screens}
+    by_region = dict(db.session.execute(
+        select(RegionDefault.region_id, RegionDefault.playlist_id)
+        .where(RegionDefault.region_id.in_({r for chain in chains.values() for r in chain}))).all())
+    return {s.id: own.get(s.id) or next((by_region[r] for r in chains[s.id] if r in by_region), None)
+            for s in screens}
+
+
+def default_playlist_id(screen: Screen) -> int | None:
+    return default_playlist_ids([screen])[screen.id]
+
+
+def default_source(screen: Screen) -> Region | None:
+    """The region whose default the screen inherits, or None (its own default, or none at all)."""
+    if db.session.get(ScreenDefault, screen.id) is not None:
+        return None
+    chain = _region_chain(screen)
+    rows = {r.region_id: r for r in db.session.scalars(select(RegionDefault).where(RegionDefault.region_id.in_(chain)))}
+    return next((rows[r].region for r in chain if r in rows), None)
 
 
 def item_playlist_ids(item_type: str, item_id: int) -> set[int]:
