@@ -1,5 +1,6 @@
-"""Demo schedule: a province-wide default playlist on every demo screen and a morning bulletin in
-Phan Thiết. Idempotent; runs after the content demo loader (it schedules that content)."""
+"""Demo schedule: the province's default playlist (inherited by every screen, including screens added
+later) and a morning bulletin in Phan Thiết. Idempotent; runs after the content demo loader (it schedules
+that content)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from signage.extensions import db
-from signage.models import Region, Screen
+from signage.models import Region
 from signage.scheduling import content_port, service
-from signage.scheduling.models import Playlist, PlaylistItem, ScheduleEntry, ScreenDefault
+from signage.scheduling.models import Playlist, PlaylistItem, RegionDefault, ScheduleEntry
 from signage.timeutil import localnow
 
 DEFAULT_NAME = "Chương trình chung"
@@ -32,10 +33,9 @@ def load_demo_schedule(data: dict) -> dict[str, int]:
             default.items.append(PlaylistItem(position=pos, item_type=item["type"], item_id=item["id"]))
         service.save_playlist(default)
         created["playlists"] += 1
-    for screen in db.session.scalars(select(Screen).where(Screen.retired_at.is_(None))):
-        if db.session.get(ScreenDefault, screen.id) is None:
-            service.set_default(screen, default.id)
-            created["default playlists"] += 1
+    if db.session.get(RegionDefault, province.id) is None:
+        service.set_region_default(province, default.id)
+        created["default playlists"] += 1
     city = db.session.scalar(select(Region).where(Region.code == "BT-PT"))
     slides = [i for i in items if i["type"] == "slide"]
     if city is not None and slides and not db.session.scalar(

@@ -116,13 +116,14 @@ def test_a_playlist_in_use_cannot_be_deleted(login, build, content, screens, dem
 
 def test_demo_schedule_gives_every_screen_a_default_and_is_idempotent(app, screens, content):
     from signage.scheduling.demo import load_demo_schedule
-    from signage.scheduling.models import ScreenDefault
+    from signage.scheduling.targeting import default_playlist_ids
 
     content.add("slide", 1).add("ticker", 2)
     first = load_demo_schedule({})
-    assert first == {"playlists": 2, "schedule entries": 1, "default playlists": len(screens)}
+    assert first == {"playlists": 2, "schedule entries": 1, "default playlists": 1}  # the province's
     assert load_demo_schedule({}) == {"playlists": 0, "schedule entries": 0, "default playlists": 0}
-    assert {d.screen_id for d in db.session.scalars(select(ScreenDefault))} == {s.id for s in screens.values()}
+    defaults = default_playlist_ids(screens.values())
+    assert len(set(defaults.values())) == 1 and None not in defaults.values()
 
 
 def test_schedule_pages_are_in_vietnamese_by_default(login):
