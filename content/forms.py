@@ -11,6 +11,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from content.models import CONTENT_LANGUAGES, SlideTemplate
+from signage.forms import select_choices
 
 LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English", "ru": "Русский", "zh": "中文", "ko": "한국어"}
 TEMPLATE_LABELS = {
@@ -40,7 +41,7 @@ def http_url(form, field) -> None:
 class SlideForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[nfc])
     region_id = SelectField(_l("Region"), coerce=int)
-    template = SelectField(_l("Template"), choices=list(TEMPLATE_LABELS.items()))
+    template = SelectField(_l("Template"), choices=select_choices(TEMPLATE_LABELS.items()))
     media_id = SelectField(_l("Image"), coerce=int, default=0)
     qr_url = StringField(_l("QR code target (https://…)"), validators=[Optional(), Length(max=1000), http_url],
                          filters=[nfc])

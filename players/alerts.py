@@ -27,7 +27,7 @@ from players.alert_models import EmergencyAlert, Severity
 from players.auth import bearer_token, cached_screen_id, screen_id_from_db, token_hash, token_key
 from players.fastpath import token_from_environ
 from signage.extensions import db
-from signage.forms import CONTENT_LANGUAGES
+from signage.forms import CONTENT_LANGUAGES, select_choices
 from signage.models import Region, Screen, ScreenGroup
 from signage.redis_client import get_redis, redis_from_url
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -236,7 +236,8 @@ ui_bp = Blueprint("alerts", __name__, url_prefix="/alerts", template_folder="tem
 
 class AlertForm(FlaskForm):
     region_id = SelectField(_l("Raised for region"), coerce=int, validators=[DataRequired()])
-    severity = SelectField(_l("Severity"), choices=list(SEVERITY_LABELS.items()), default=Severity.SEVERE.value)
+    severity = SelectField(_l("Severity"), choices=select_choices(SEVERITY_LABELS.items()),
+                           default=Severity.SEVERE.value)
     message_vi = TextAreaField(_l("Message (Vietnamese)"), validators=[DataRequired(), Length(max=500)])
     message_en = TextAreaField(_l("Message (English)"), validators=[Optional(), Length(max=500)])
     message_ru = TextAreaField(_l("Message (Russian)"), validators=[Optional(), Length(max=500)])
@@ -256,13 +257,13 @@ def _may_raise() -> bool:
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
-    regions = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+    regions = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     form.region_id.choices = regions
     form.target_regions.choices = regions
     groups = db.session.scalars(scoped_select(ScreenGroup).order_by(ScreenGroup.name))
-    form.target_groups.choices = [(g.id, g.name) for g in groups]
+    form.target_groups.choices = select_choices((g.id, g.name) for g in groups)
     screens = db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name))
-    form.target_screens.choices = [(s.id, f"{s.name} ({s.region.name})") for s in screens]
+    form.target_screens.choices = select_choices((s.id, f"{s.name} ({s.region.name})") for s in screens)
     if request.method == "GET":
         form.region_id.data = current_user.region_id
     return form

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from signage.models import ScreenKind
@@ -24,6 +28,14 @@ KIND_LABELS = {
 }
 ORIENTATIONS = [("landscape", _l("Landscape")), ("portrait", _l("Portrait"))]
 CONTENT_LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English"), ("ru", "Русский"), ("zh", "中文"), ("ko", "한국어")]
+
+
+def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice objects WTForms wants (it deprecates tuples).
+
+    Values and labels are passed through untouched: int values still work with ``coerce=int``, and lazy
+    labels (``_l(...)``) stay lazy, so they are translated when the field renders."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def split_tags(raw: str) -> list[str]:
@@ -44,7 +56,9 @@ class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80), Regexp(r"^[A-Za-z0-9_.-]+$")])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=200)])
     role = SelectField(
-        _l("Role"), choices=[("operator", _l("Operator")), ("approver", _l("Approver")), ("admin", _l("Administrator"))]
+        _l("Role"), choices=select_choices(
+            [("operator", _l("Operator")), ("approver", _l("Approver")), ("admin", _l("Administrator"))]
+        ),
     )
     region_id = SelectField(_l("Region"), coerce=int)
     password = PasswordField(_l("New password"), validators=[Optional(), Length(min=8, max=200)])
@@ -54,11 +68,13 @@ class UserForm(FlaskForm):
 class ScreenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     region_id = SelectField(_l("Region"), coerce=int, validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=select_choices(KIND_LABELS.items()))
     width = IntegerField(_l("Width (px)"), default=1920, validators=[DataRequired(), NumberRange(16, 16384)])
     height = IntegerField(_l("Height (px)"), default=1080, validators=[DataRequired(), NumberRange(16, 16384)])
-    orientation = SelectField(_l("Orientation"), choices=ORIENTATIONS)
-    languages = SelectMultipleField(_l("Languages to rotate"), choices=CONTENT_LANGUAGES, default=["vi"])
+    orientation = SelectField(_l("Orientation"), choices=select_choices(ORIENTATIONS))
+    languages = SelectMultipleField(
+        _l("Languages to rotate"), choices=select_choices(CONTENT_LANGUAGES), default=["vi"]
+    )
     tags = StringField(_l("Tags (comma separated)"), validators=[Optional(), Length(max=500)])
     organisation = StringField(_l("Operating organisation"), validators=[Optional(), Length(max=200)])
     location = TextAreaField(_l("Location"), validators=[Optional(), Length(max=2000)])

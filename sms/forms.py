@@ -17,6 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from signage.forms import select_choices
+
 KIND_CHOICES = [
     ("promotional", _l("Promotional")),
     ("public_service", _l("Public service")),
@@ -36,7 +38,7 @@ WEEKDAYS = [("0", _l("Mon")), ("1", _l("Tue")), ("2", _l("Wed")), ("3", _l("Thu"
 
 class JoinForm(FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_CHOICES))
     consent = BooleanField(_l("I agree"), validators=[DataRequired(_l("Please tick the box to agree."))])
 
 
@@ -47,22 +49,23 @@ class ConfirmForm(FlaskForm):
 class CampaignForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     region_id = SelectField(_l("Region"), coerce=int)
-    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
+    kind = SelectField(_l("Kind"), choices=select_choices(KIND_CHOICES))
     message_vi = TextAreaField(_l("Message (Vietnamese, required)"), validators=[DataRequired()])
     message_en = TextAreaField(_l("Message (English)"), validators=[Optional()])
     message_ru = TextAreaField(_l("Message (Russian)"), validators=[Optional()])
     message_zh = TextAreaField(_l("Message (Chinese)"), validators=[Optional()])
     message_ko = TextAreaField(_l("Message (Korean)"), validators=[Optional()])
     event = StringField(_l("Event (the {event} variable)"), validators=[Optional(), Length(max=200)])
-    audience_kinds = SelectMultipleField(_l("Audience"), choices=CONTACT_KINDS, validators=[Optional()])
+    audience_kinds = SelectMultipleField(_l("Audience"), choices=select_choices(CONTACT_KINDS), validators=[Optional()])
     audience_regions = SelectMultipleField(_l("Regions (with everything under them)"), coerce=int,
                                            validators=[Optional()])
-    audience_languages = SelectMultipleField(_l("Languages"), choices=LANGUAGE_CHOICES, validators=[Optional()])
+    audience_languages = SelectMultipleField(_l("Languages"), choices=select_choices(LANGUAGE_CHOICES),
+                                             validators=[Optional()])
     audience_tags = StringField(_l("Tags (comma-separated, any of)"), validators=[Optional(), Length(max=500)])
     present_on = DateField(_l("Tourists present on"), validators=[Optional()])
-    schedule_mode = SelectField(_l("Send"), choices=SCHEDULE_MODES)
+    schedule_mode = SelectField(_l("Send"), choices=select_choices(SCHEDULE_MODES))
     send_at = DateTimeLocalField(_l("Send at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    weekdays = SelectMultipleField(_l("Weekdays"), choices=WEEKDAYS, validators=[Optional()])
+    weekdays = SelectMultipleField(_l("Weekdays"), choices=select_choices(WEEKDAYS), validators=[Optional()])
     send_time = StringField(_l("Time of day (HH:MM)"), default="09:00", validators=[Optional(), Length(max=5)])
     offset_days = IntegerField(_l("Days after arrival"), default=1,
                                validators=[Optional(), NumberRange(min=0, max=60)])
@@ -74,8 +77,8 @@ class CampaignForm(FlaskForm):
 class ContactForm(FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-    kind = SelectField(_l("Kind"), choices=CONTACT_KINDS)
+    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_CHOICES))
+    kind = SelectField(_l("Kind"), choices=select_choices(CONTACT_KINDS))
     region_id = SelectField(_l("Region"), coerce=int)
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)])
     arrival_date = DateField(_l("Arrival"), validators=[Optional()])

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from signage.extensions import db, limiter
+from signage.forms import select_choices
 from sms.forms import ConfirmForm, JoinForm
 from sms.models import Contact, OptInRequest
 from sms.optin import OptInError, confirm, start
@@ -51,7 +52,7 @@ def join():
     lang = visitor_language()
     with force_locale(lang):
         form = JoinForm(language=lang)
-        form.language.choices = list(PUBLIC_LANGUAGES.items())
+        form.language.choices = select_choices(PUBLIC_LANGUAGES.items())
         src = (request.values.get("src") or "")[:200]
         status = 200
         if form.validate_on_submit():

@@ -10,9 +10,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from signage.approval import ApprovalError, ApprovalState, approve, reject, reopen, submit
 from signage.extensions import db
+from signage.forms import select_choices
 from signage.models import Region
 from signage.redis_client import get_queue
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -36,8 +38,8 @@ bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
 LANGS = ("vi", "en", "ru", "zh", "ko")
 
 
-def _region_choices() -> list[tuple[int, str]]:
-    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+def _region_choices() -> list[SelectChoice]:
+    return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
 
 
 def _local(dt: datetime | None) -> datetime | None:

@@ -17,6 +17,7 @@ from content.qrlinks import tracked_url
 from content.views.media import image_choices
 from signage.approval import ApprovalError
 from signage.extensions import db, limiter
+from signage.forms import select_choices
 from signage.models import Region, Screen
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 
@@ -40,8 +41,8 @@ def preview_sizes() -> list[tuple[int, int]]:
 
 def _form(slide: Slide | None) -> SlideForm:
     form = SlideForm(obj=slide)
-    form.region_id.choices = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
-    form.media_id.choices = [(0, _("(no image)")), *image_choices()]
+    form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
+    form.media_id.choices = select_choices([(0, _("(no image)")), *image_choices()])
     if request.method == "GET":
         if slide is not None:
             form.load_texts(slide.texts or {})

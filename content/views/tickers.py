@@ -15,6 +15,7 @@ from content.models import CONTENT_LANGUAGES, Ticker
 from content.views.slides import _author, _translate_approval_error
 from signage.approval import ApprovalError
 from signage.extensions import db
+from signage.forms import select_choices
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz
 
@@ -31,7 +32,7 @@ def _to_local(value: datetime | None) -> datetime | None:
 
 def _form(ticker: Ticker | None) -> TickerForm:
     form = TickerForm(obj=ticker)
-    form.region_id.choices = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+    form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     if request.method == "GET":
         if ticker is None:
             form.region_id.data = current_user.region_id

@@ -19,6 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from signage.forms import select_choices
+
 HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 06:00."))
 WEEKDAYS = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")), (5, _l("Sat")),
             (6, _l("Sun"))]
@@ -58,10 +60,10 @@ class EntryForm(FlaskForm):
     regions = SelectMultipleField(_l("Whole regions"), coerce=int)
     start_date = DateField(_l("From"), validators=[DataRequired()])
     end_date = DateField(_l("Until (empty = open-ended)"), validators=[Optional()])
-    days = MultiCheckboxField(_l("Days of week"), coerce=int, choices=WEEKDAYS)
+    days = MultiCheckboxField(_l("Days of week"), coerce=int, choices=select_choices(WEEKDAYS))
     daypart_start = StringField(_l("Day part from (HH:MM)"), validators=[Optional(), HHMM])
     daypart_end = StringField(_l("Day part to (HH:MM, before 'from' = overnight)"), validators=[Optional(), HHMM])
-    recurrence = SelectField(_l("Recurrence"), choices=RECURRENCES)
+    recurrence = SelectField(_l("Recurrence"), choices=select_choices(RECURRENCES))
     priority = IntegerField(_l("Priority (higher wins)"), default=50, validators=[NumberRange(min=0, max=100)])
     max_plays_per_hour = IntegerField(_l("Max plays per hour (empty = no limit)"),
                                       validators=[Optional(), NumberRange(min=1, max=3600)])

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from signage import add_nav
 from signage.extensions import db
+from signage.forms import select_choices
 from signage.models import Region, Screen, ScreenGroup
 from signage.scheduling import content_port, service, status
 from signage.scheduling.forms import ClaimForm, DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
@@ -33,8 +35,8 @@ bp = Blueprint("scheduling", __name__, url_prefix="/schedule", template_folder="
 CALENDAR_DAYS = 3
 
 
-def _region_choices() -> list[tuple[int, str]]:
-    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+def _region_choices() -> list[SelectChoice]:
+    return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
 
 
 def _scoped_playlists() -> list[Playlist]:
@@ -82,7 +84,7 @@ def playlist_new():
     return render_template("scheduling/playlist_new.html", form=form), status_code
 
 
-def _item_choices(playlist: Playlist) -> list[tuple[str, str]]:
+def _item_choices(playlist: Playlist) -> list[SelectChoice]:
     api = content_port.content_api()
     kinds = {"slide": _("Slide"), "media": _("Media"), "ticker": _("Ticker")}
     choices = [(f"{i['type']}:{i['id']}", f"{kinds.get(i['type'], i['type'])}: {i['name']}")
@@ -90,7 +92,7 @@ def _item_choices(playlist: Playlist) -> list[tuple[str, str]]:
     nesting = playlists_containing({playlist.id})  # these would make a cycle
     choices += [(f"playlist:{p.id}", _("Playlist: %(name)s", name=p.name))
                 for p in _scoped_playlists() if p.id not in nesting]
-    return choices
+    return select_choices(choices)
 
 
 def item_name(item: PlaylistItem) -> str:
@@ -214,11 +216,11 @@ def _entry_form(entry: ScheduleEntry | None) -> EntryForm:
         form.start_date.data = localnow().date()
     form.region_id.choices = _region_choices()
     form.regions.choices = _region_choices()
-    form.playlist_id.choices = [(p.id, p.name) for p in _scoped_playlists()]
-    form.screens.choices = [(s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(
-        scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name))]
-    form.groups.choices = [(g.id, g.name) for g in db.session.scalars(scoped_select(ScreenGroup)
-                                                                        .order_by(ScreenGroup.name))]
+    form.playlist_id.choices = select_choices((p.id, p.name) for p in _scoped_playlists())
+    form.screens.choices = select_choices((s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(
+        scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name)))
+    form.groups.choices = select_choices((g.id, g.name) for g in db.session.scalars(
+        scoped_select(ScreenGroup).order_by(ScreenGroup.name)))
     return form
 
 
@@ -288,8 +290,8 @@ def screen(screen_id: int):
     screen = get_scoped_or_404(Screen, screen_id)
     default = db.session.get(ScreenDefault, screen.id)
     form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
-    form.playlist_id.choices = [(0, _("(none — the screen shows only scheduled content)"))] + [
-        (p.id, p.name) for p in _scoped_playlists()]
+    form.playlist_id.choices = select_choices([(0, _("(none — the screen shows only scheduled content)"))] + [
+        (p.id, p.name) for p in _scoped_playlists()])
     if form.validate_on_submit():
         if form.playlist_id.data:
             get_scoped_or_404(Playlist, form.playlist_id.data)

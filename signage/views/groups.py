@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
-from signage.forms import ScreenGroupForm, split_tags
+from signage.forms import ScreenGroupForm, select_choices, split_tags
 from signage.models import Screen, ScreenGroup
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.screens_service import resolve_group
@@ -26,11 +26,11 @@ def index():
 
 def _form(group: ScreenGroup | None) -> ScreenGroupForm:
     form = ScreenGroupForm(obj=group)
-    regions = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+    regions = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     form.region_id.choices = regions
-    form.rule_region_id.choices = [(0, _("(owner region)"))] + regions
+    form.rule_region_id.choices = select_choices([(0, _("(owner region)"))]) + regions
     screens = db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name))
-    form.members.choices = [(s.id, f"{s.name} ({s.region.name})") for s in screens]
+    form.members.choices = select_choices((s.id, f"{s.name} ({s.region.name})") for s in screens)
     if request.method == "GET" and group is not None:
         form.members.data = [s.id for s in group.members]
         form.rule_tags.data = ", ".join(group.rule_tags or [])

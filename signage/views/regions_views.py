@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from signage.extensions import db
-from signage.forms import RegionForm
+from signage.forms import RegionForm, select_choices
 from signage.models import Region
 from signage.regions import RegionError, create_region, move_region
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions
@@ -16,8 +17,8 @@ from signage.views.auth import roles_required
 bp = Blueprint("regions", __name__, url_prefix="/regions")
 
 
-def _choices() -> list[tuple[int, str]]:
-    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+def _choices() -> list[SelectChoice]:
+    return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
 
 
 @bp.route("/")
@@ -52,7 +53,7 @@ def edit(region_id: int):
     form = RegionForm(obj=region)
     form.parent_id.choices = _choices()
     if region.id == current_user.region_id:
-        form.parent_id.choices = [(region.parent_id or 0, region.parent.name if region.parent else "—")]
+        form.parent_id.choices = select_choices([(region.parent_id or 0, region.parent.name if region.parent else "—")])
     if form.validate_on_submit():
         region.code, region.name = form.code.data.strip(), form.name.data.strip()
         if region.id != current_user.region_id and form.parent_id.data != region.parent_id:

@@ -6,9 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from signage.extensions import db
-from signage.forms import KIND_LABELS, ScreenForm, split_tags
+from signage.forms import KIND_LABELS, ScreenForm, select_choices, split_tags
 from signage.models import Region, Screen
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.screens_service import DuplicateScreenName, save_screen
@@ -18,8 +19,8 @@ from signage.timeutil import utcnow
 bp = Blueprint("screens", __name__, url_prefix="/screens")
 
 
-def _region_choices() -> list[tuple[int, str]]:
-    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+def _region_choices() -> list[SelectChoice]:
+    return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
 
 
 @bp.route("/")

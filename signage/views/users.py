@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from signage.extensions import db
-from signage.forms import UserForm
+from signage.forms import UserForm, select_choices
 from signage.models import User
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.views.auth import roles_required
@@ -18,7 +18,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 def _form(user: User | None) -> UserForm:
     form = UserForm(obj=user)
-    form.region_id.choices = [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+    form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     return form
 
 
