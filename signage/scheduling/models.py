@@ -140,3 +140,4 @@ class RegionDefault(Audited, db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), primary_key=True)
     playlist_id: Mapped[int] = mapped_column(ForeignKey("sched_playlist.id", ondelete="RESTRICT"), index=True)
     region: Mapped[Region] = relationship()
+    playlist: Mapped[Playlist] = relationship()

@@ -22,11 +22,12 @@ from signage.scheduling.models import (
     ItemType,
     Playlist,
     PlaylistItem,
+    RegionDefault,
     ScheduleEntry,
     ScreenDefault,
     TargetType,
 )
-from signage.scheduling.targeting import playlist_screen_ids, playlists_containing
+from signage.scheduling.targeting import default_source, playlist_screen_ids, playlists_containing
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz, localnow
 
@@ -290,7 +291,7 @@ def screen(screen_id: int):
     screen = get_scoped_or_404(Screen, screen_id)
     default = db.session.get(ScreenDefault, screen.id)
     form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
-    form.playlist_id.choices = select_choices([(0, _("(none — the screen shows only scheduled content)"))] + [
+    form.playlist_id.choices = select_choices([(0, _("(none of its own — the region's default, if any)"))] + [
         (p.id, p.name) for p in _scoped_playlists()])
     if form.validate_on_submit():
         if form.playlist_id.data:
@@ -300,10 +301,52 @@ def screen(screen_id: int):
         return redirect(url_for(".screen", screen_id=screen.id))
     days = status.calendar(screen, localnow().replace(hour=0, minute=0, second=0, microsecond=0),
                            CALENDAR_DAYS)
+    inherited_from = default_source(screen)
+    inherited = db.session.get(RegionDefault, inherited_from.id) if inherited_from else None
     return render_template("scheduling/screen.html", screen=screen, form=form, claim=ClaimForm(prefix="claim"),
+                           inherited_from=inherited_from, inherited=inherited,
                            paired=has_live_token(screen.id), days=days,
                            status=status.screen_statuses([screen])[0], plays=status.recent_plays(screen),
                            local=_to_local_naive)
+
+
+# ---------------------------------------------------------------- region defaults
+
+
+def _region_default_form(region: Region, playlists: list[Playlist], current: int | None) -> DefaultPlaylistForm:
+    form = DefaultPlaylistForm(prefix=f"region-{region.id}", playlist_id=current or 0)
+    form.playlist_id.choices = select_choices(
+        [(0, _("(none — inherits from the region above)"))] + [(p.id, p.name) for p in playlists])
+    return form
+
+
+@bp.route("/defaults")
+@login_required
+def region_defaults():
+    """Each region's default playlist: what every screen below it without one of its own plays in gaps."""
+    regions = scoped_regions()
+    own = {d.region_id: d.playlist_id for d in db.session.scalars(
+        select(RegionDefault).where(RegionDefault.region_id.in_([r.id for r in regions])))}
+    playlists = _scoped_playlists()
+    names = {p.id: p.name for p in playlists}
+    rows = [{"region": r, "form": _region_default_form(r, playlists, own.get(r.id)),
+             "playlist": names.get(own.get(r.id)) if r.id in own else None} for r in regions]
+    return render_template("scheduling/region_defaults.html", rows=rows)
+
+
+@bp.route("/defaults/<int:region_id>", methods=["POST"])
+@login_required
+def region_default(region_id: int):
+    region = require_region_in_scope(region_id)
+    form = _region_default_form(region, _scoped_playlists(), None)
+    if not form.validate_on_submit():
+        flash(_("Choose a playlist from the list."), "error")
+        return redirect(url_for(".region_defaults")), 303
+    if form.playlist_id.data:
+        get_scoped_or_404(Playlist, form.playlist_id.data)
+    service.set_region_default(region, form.playlist_id.data or None)
+    flash(_("Default playlist of %(region)s saved.", region=region.name), "success")
+    return redirect(url_for(".region_defaults") + f"#region-{region.id}"), 303
 
 
 @bp.route("/screens/<int:screen_id>/pair", methods=["POST"])
@@ -366,5 +409,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "scheduling.entries", _l("Schedule"))
     add_nav(app, "scheduling.playlists", _l("Playlists"))
+    add_nav(app, "scheduling.region_defaults", _l("Default playlists"))
     add_nav(app, "scheduling.screens_status", _l("Screen status"))
     app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)

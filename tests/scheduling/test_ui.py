@@ -148,3 +148,27 @@ def test_screen_page_shows_proof_of_play(login, screens, player_for, content):
     page = login("phanthiet").get(f"/schedule/screens/{screens[STATION].id}").get_data(as_text=True)
     plays = page.split('id="plays"')[1].split("</section>")[0]
     assert "Biển Mũi Né" in plays and "1 lượt phát" in plays
+
+
+def test_a_district_operator_sets_the_districts_default_and_its_screens_show_where_it_comes_from(
+        login, build, content, screens, demo):
+    content.add("slide", 1)
+    playlist = build.playlist("Phan Thiết mặc định", [("slide", 1)], region=demo["BT-PT"])
+    ui = login("phanthiet")
+    field = f"region-{demo['BT-PT'].id}-playlist_id"
+    response = ui.post_form(f"/schedule/defaults/{demo['BT-PT'].id}", {field: playlist.id},
+                            token_from="/schedule/defaults")
+    assert response.status_code == 303
+    page = ui.get(f"/schedule/screens/{screens[STATION].id}").get_data(as_text=True)
+    assert "Phan Thiết mặc định" in page and "Thành phố Phan Thiết" in page
+    assert 'id="inherited-default"' in page
+
+
+def test_a_district_operator_cannot_set_another_districts_default(login, build, content, demo):
+    playlist = build.playlist("Của Phan Thiết", [], region=demo["BT-PT"])
+    ui = login("phanthiet")
+    field = f"region-{demo['BT-HT'].id}-playlist_id"
+    response = ui.post_form(f"/schedule/defaults/{demo['BT-HT'].id}", {field: playlist.id},
+                            token_from="/schedule/defaults")
+    assert response.status_code == 403
+    assert "Huyện Hàm Tân" not in ui.get("/schedule/defaults").get_data(as_text=True)
