@@ -16,13 +16,14 @@ CONFIG_DEFAULTS = {
     "MEDIA_MAX_IMAGE_BYTES": 30 * 1024 * 1024,
     "MEDIA_MAX_VIDEO_BYTES": 200 * 1024 * 1024,
     "MEDIA_MAX_PIXELS": 40_000_000,
+    "RENDER_GC_GRACE_DAYS": 7,  # unneeded renders younger than this are kept (players with an older manifest)
 }
 
 
 def init_app(app: Flask) -> None:
     from PIL import Image
 
-    from content import cli, models  # noqa: F401  (tables known to the metadata / migrations)
+    from content import cli, models, render_gc  # noqa: F401  (tables known to the metadata / migrations)
     from content.demo import load_demo_content
     from content.views import media, public, slides, tickers
     from content.widgets import dashboard_widget
@@ -43,3 +44,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)
     app.extensions.setdefault("signage_demo_loaders", []).append(load_demo_content)
     cli.init_app(app)
+    render_gc.init_app(app)  # the daily render garbage collection, on the RQ scheduler of `flask worker`

@@ -44,5 +44,21 @@ def gc(tmp_age_hours: int) -> None:
     click.echo(f"{removed['orphans']} orphan files and {removed['temporary']} temporary files removed.")
 
 
+@content_cli.command("gc-renders")
+@click.option("--dry-run", is_flag=True, help="Only count what would be freed; delete nothing.")
+def gc_renders(dry_run: bool) -> None:
+    """Delete renders nothing needs any more (superseded slide versions, deleted media, retired screen
+    sizes) once older than RENDER_GC_GRACE_DAYS, and the files no other row uses. Runs daily by itself."""
+    from content.render_gc import KeysMismatch, collect
+
+    try:
+        result = collect(dry_run=dry_run)
+    except KeysMismatch as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "would be freed" if dry_run else "freed"
+    click.echo(f"{result.rows} renders, {result.files} files, {result.bytes} bytes "
+               f"({result.bytes / 1024 / 1024:.1f} MB) {verb} (grace {result.grace_days} days).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
