@@ -10,7 +10,7 @@ from rq import Retry
 from signage.extensions import db
 from signage.redis_client import get_queue
 from signage.timeutil import local_tz, utcnow
-from sms import dispatch
+from sms import dispatch, uploads
 from sms.models import Campaign, CampaignStatus
 from sms.status import record_status
 
@@ -126,12 +126,6 @@ def outbox_receipt(sid: str) -> bool:
     return record_status(row.message_id, "delivered", sid=sid)
 
 
-def _upload(name: str):
-    from pathlib import Path
-
-    return Path(current_app.instance_path) / "sms-uploads" / name
-
-
 def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
     from rq import get_current_job
 
@@ -144,10 +138,9 @@ def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
             job.meta.update(done=done, total=total, region_path=region_path)
             job.save_meta()
 
-    path = _upload(name)
-    report = import_contacts(path.read_text(encoding="utf-8-sig"), allowed_region_path=region_path,
-                             source_name=source_name, progress=progress)
-    path.unlink(missing_ok=True)
+    with uploads.claimed(name) as path:
+        report = import_contacts(path.read_text(encoding="utf-8-sig"), allowed_region_path=region_path,
+                                 source_name=source_name, progress=progress)
     return {"imported": report.imported, "total": report.total,
             "errors": [{"line": line, "phone": phone, "reason": reason} for line, phone, reason in report.errors]}
 
@@ -158,14 +151,11 @@ def import_suppression_job(name: str, list_name: str) -> dict:
     from sms.imports import import_suppression
 
     job = get_current_job()
-    path = _upload(name)
 
     def progress(lines: int) -> None:
         if job is not None:
             job.meta.update(done=lines, total=0)
             job.save_meta()
 
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
-        counts = import_suppression(handle, list_name, progress=progress)
-    path.unlink(missing_ok=True)
-    return counts
+    with uploads.claimed(name) as path, path.open(encoding="utf-8-sig", errors="replace") as handle:
+        return import_suppression(handle, list_name, progress=progress)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from signage.models import Region
 from signage.redis_client import get_queue
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz, utcnow
+from sms import uploads
 from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm
 from sms.models import (
     Campaign,
@@ -315,12 +315,6 @@ def contact_new():
     return render_template("sms/contact_form.html", form=form), 400 if request.method == "POST" else 200
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "sms-uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/contacts/import", methods=["GET", "POST"])
 @login_required
 def contacts_import():
@@ -328,8 +322,7 @@ def contacts_import():
 
     form = ImportForm()
     if form.validate_on_submit():
-        name = f"{uuid.uuid4().hex}.csv"
-        form.file.data.save(_upload_dir() / name)
+        name = uploads.save(form.file.data, ".csv")
         job = get_queue("default").enqueue(import_contacts_job, name, current_user.region.path,
                                            form.file.data.filename or name, job_timeout=3600)
         return redirect(url_for("sms.import_status", job_id=job.id))
@@ -366,8 +359,7 @@ def suppression():
         abort(403)
     form = SuppressionForm()
     if form.validate_on_submit():
-        name = f"{uuid.uuid4().hex}.txt"
-        form.file.data.save(_upload_dir() / name)
+        name = uploads.save(form.file.data, ".txt")
         job = get_queue("default").enqueue(import_suppression_job, name, form.list_name.data.strip(),
                                            job_timeout=3600)
         return redirect(url_for("sms.import_status", job_id=job.id))

@@ -52,6 +52,36 @@ def test_web_import_runs_as_a_job_with_progress_and_errors(outbox_app, login):
     assert "<progress" in html and "duplicate" in html and "missing consent" in html
 
 
+def test_an_uploaded_list_waits_under_the_shared_media_root_not_the_nodes_instance_folder(app, tmp_path,
+                                                                                         monkeypatch):
+    from werkzeug.datastructures import FileStorage
+
+    from sms import uploads
+
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "shared"))
+    with app.test_request_context():
+        name = uploads.save(FileStorage(io.BytesIO(b"0900000001\n"), "dnc.txt"), ".txt")
+        with uploads.claimed(name) as path:
+            assert path.read_bytes() == b"0900000001\n"
+            assert tmp_path / "shared" in path.parents
+
+
+def test_an_uploaded_list_is_deleted_when_its_import_fails(app, demo):
+    from werkzeug.datastructures import FileStorage
+
+    from sms import uploads
+    from sms.jobs import import_contacts_job
+
+    with app.test_request_context():
+        name = uploads.save(FileStorage(io.BytesIO(b"\xff\xfe not utf-8 \xff"), "x.csv"), ".csv")
+        try:
+            import_contacts_job(name, demo["BT"].path, "x.csv")
+        except UnicodeDecodeError:
+            pass
+        with uploads.claimed(name) as path:
+            assert not path.exists()
+
+
 def test_suppression_import_streams_large_lists_in_batches(app_ctx, demo):
     lines = (f"09{n:08d}\n" for n in range(60_000))  # a generator: never all in memory
     start = time.perf_counter()
