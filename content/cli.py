@@ -35,29 +35,24 @@ def prerender() -> None:
 
 
 @content_cli.command("gc")
-@click.option("--tmp-age-hours", default=24, show_default=True, help="Remove unfinished uploads older than this.")
-def gc(tmp_age_hours: int) -> None:
-    """Remove stored files no media item or render refers to, and abandoned temporary uploads."""
-    from content.storage_gc import collect
-
-    removed = collect(tmp_age_hours * 3600)
-    click.echo(f"{removed['orphans']} orphan files and {removed['temporary']} temporary files removed.")
-
-
-@content_cli.command("gc-renders")
 @click.option("--dry-run", is_flag=True, help="Only count what would be freed; delete nothing.")
-def gc_renders(dry_run: bool) -> None:
-    """Delete renders nothing needs any more (superseded slide versions, deleted media, retired screen
-    sizes) once older than RENDER_GC_GRACE_DAYS, and the files no other row uses. Runs daily by itself."""
+@click.option("--tmp-age-hours", default=24, show_default=True, help="Remove unfinished uploads older than this.")
+def gc(dry_run: bool, tmp_age_hours: int) -> None:
+    """What the nightly job does: delete renders nothing needs any more (superseded slide versions, deleted
+    media, retired screen sizes) once older than RENDER_GC_GRACE_DAYS, then files no row refers to and
+    abandoned temporary uploads."""
+    from content import storage_gc
     from content.render_gc import KeysMismatch, collect
 
     try:
         result = collect(dry_run=dry_run)
     except KeysMismatch as exc:
         raise click.ClickException(str(exc)) from exc
+    store = storage_gc.collect(tmp_age_hours * 3600, dry_run=dry_run)
     verb = "would be freed" if dry_run else "freed"
     click.echo(f"{result.rows} renders, {result.files} files, {result.bytes} bytes "
                f"({result.bytes / 1024 / 1024:.1f} MB) {verb} (grace {result.grace_days} days).")
+    click.echo(f"{store['orphans']} orphan files and {store['temporary']} temporary files {verb}.")
 
 
 def init_app(app: Flask) -> None:

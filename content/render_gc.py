@@ -37,7 +37,7 @@ from content.models import Media, Render, Slide, SlideTemplate
 from signage.extensions import db
 from signage.models import Region, Screen
 from signage.redis_client import get_queue
-from signage.signals import content_changed, screens_changed
+from signage.signals import content_changed, screens_changed, worker_starting
 from signage.timeutil import local_tz, utcnow
 
 log = logging.getLogger(__name__)
@@ -269,9 +269,12 @@ def plan(*, replace: bool = False) -> datetime | None:
 
 
 def daily_job() -> dict:
-    """The scheduled run: collect, then plan tomorrow's (also after a failure)."""
+    """The scheduled run: superseded renders, then files no row refers to and abandoned temporary uploads;
+    then plan tomorrow's (also after a failure)."""
+    from content import storage_gc
+
     try:
-        return collect().as_dict()
+        return {**collect().as_dict(), "store": storage_gc.collect()}
     finally:
         plan(replace=True)
 
@@ -284,6 +287,8 @@ def _plan_on_change(sender, **_) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Every content or screen change (what makes garbage) makes sure a daily run is planned."""
+    """A starting worker, and every content or screen change (what makes garbage), make sure a daily run
+    is planned (a flushed Redis loses the plan; the next of these restores it)."""
+    worker_starting.connect(_plan_on_change, sender=app, weak=False)
     content_changed.connect(_plan_on_change, sender=app, weak=False)
     screens_changed.connect(_plan_on_change, sender=app, weak=False)

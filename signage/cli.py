@@ -67,7 +67,9 @@ def worker(burst: bool, scheduler: bool) -> None:
     from rq import Worker
 
     from signage.redis_client import QUEUE_NAMES, get_redis
+    from signage.signals import worker_starting
 
+    worker_starting.send(current_app._get_current_object())
     db.engine.dispose()  # never share pooled connections with forked work horses
     conn = get_redis()
     queues = list(QUEUE_NAMES)

@@ -15,3 +15,6 @@ screen_group_changed = _signals.signal("screen-group-changed")
 #: sender: the app; kwargs: item_type ("slide" | "media" | "ticker"), item_id (int) — what screens show for
 #: this item changed (approved, new on-air version, replaced media, deleted, re-rendered).
 content_changed = _signals.signal("content-changed")
+
+#: sender: the app; no kwargs — `flask worker` is about to take jobs: plan periodic jobs (idempotently).
+worker_starting = _signals.signal("worker-starting")

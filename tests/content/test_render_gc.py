@@ -248,7 +248,7 @@ def test_the_dry_run_deletes_nothing_and_reports_what_a_real_run_frees(app, demo
     rows_before = set(render_rows())
 
     clock.move_to(T0 + 9 * DAY)
-    out = app.test_cli_runner().invoke(args=["content", "gc-renders", "--dry-run"])
+    out = app.test_cli_runner().invoke(args=["content", "gc", "--dry-run"])
 
     assert out.exit_code == 0, out.output
     size = sum(r.size for r in versions["v1"].values())
@@ -256,7 +256,7 @@ def test_the_dry_run_deletes_nothing_and_reports_what_a_real_run_frees(app, demo
     assert f"{n} renders, {n} files, {size} bytes" in out.output and "would be freed" in out.output
     assert set(render_rows()) == rows_before
     assert all(file_of(r).exists() for r in versions["v1"].values())
-    real = app.test_cli_runner().invoke(args=["content", "gc-renders"])
+    real = app.test_cli_runner().invoke(args=["content", "gc"])
     assert f"{n} renders, {n} files, {size} bytes" in real.output and " freed" in real.output
 
 
@@ -269,7 +269,7 @@ def test_a_run_whose_keys_match_nothing_on_air_deletes_nothing(app, demo, clock)
     app.config["PUBLIC_BASE_URL"] = "http://localhost:5000"
     try:
         clock.move_to(T0 + 9 * DAY)
-        out = app.test_cli_runner().invoke(args=["content", "gc-renders"])
+        out = app.test_cli_runner().invoke(args=["content", "gc"])
     finally:
         app.config["PUBLIC_BASE_URL"] = saved
     assert out.exit_code != 0 and "not configured like the server" in out.output
@@ -292,6 +292,14 @@ def test_a_content_change_plans_one_run_at_three_in_the_morning_local_time(app, 
     assert scheduler_queue.get_job_ids() == ["content-render-gc-20260303"]
     when = scheduler_queue.get_scheduled_time("content-render-gc-20260303")
     assert when.astimezone(local_tz()) == datetime(2026, 3, 3, 3, 0, tzinfo=local_tz())
+
+
+def test_a_starting_worker_plans_the_run_on_a_fresh_install(app, scheduler_queue, clock):
+    from signage.signals import worker_starting
+
+    worker_starting.send(app)
+
+    assert scheduler_queue.get_job_ids() == ["content-render-gc-20260303"]
 
 
 def test_the_daily_run_plans_the_next_one(app, demo, scheduler_queue, clock):
