@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from signage.extensions import db, limiter
+from signage.extensions import csrf, db, limiter
 from signage.forms import select_choices
 from sms.forms import ConfirmForm, JoinForm
 from sms.models import Contact, OptInRequest
@@ -102,18 +102,26 @@ def confirm_code(token: str):
 
 
 @bp.route("/o/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token in the link is the authority; a phone refusing cookies must still opt out
 def optout(token: str):
-    """One tap: opening the link from a promotional SMS opts out of promotional messages at once.
-    The page also offers to refuse public-service information (emergency alerts stay on unless asked)."""
+    """One tap: the link from a promotional SMS opens a page whose form submits itself, so in a browser the
+    tap opts out at once; link-preview robots fetch the page but run no script, so they opt nobody out
+    (without script: one button). The page then offers to refuse public-service information too
+    (emergency alerts stay on unless asked)."""
     contact_id = contact_from_token(token)
     contact = db.session.get(Contact, contact_id) if contact_id else None
     if contact is None:
         abort(404)
-    opt_out(contact.id, ("promotional",), "link")
     if request.method == "POST":
+        opt_out(contact.id, ("promotional",), "link")
         kinds = [k for k in request.form.getlist("kinds") if k in ("public_service", "emergency")]
         if kinds:
             opt_out(contact.id, kinds, "link")
+    kinds = contact.opted_out_kinds()
     with force_locale(contact.language if contact.language in PUBLIC_LANGUAGES else "vi"):
-        return render_template("sms/public/optout.html", contact=contact, token=token,
-                               kinds=contact.opted_out_kinds(), lang=contact.language)
+        response = current_app.make_response(render_template(
+            "sms/public/optout.html", contact=contact, token=token, kinds=kinds, done="promotional" in kinds,
+            lang=contact.language))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -65,7 +65,10 @@ def test_tourist_opt_in_promotion_window_and_one_tap_opt_out(outbox_app, client,
     row = db.session.scalar(select(Message).where(Message.campaign_id == campaign.id))
     assert row.state == "delivered"  # the outbox's receipt came back through the status path
 
-    tap = client.get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    opened = client.get(path)  # the page a browser opens; its form submits itself (see the browser test)
+    assert opened.status_code == 200 and 'id="optout"' in opened.get_data(as_text=True)
+    tap = client.post(path)
     assert tap.status_code == 200 and "You will not receive promotional messages" in tap.get_data(as_text=True)
 
     with time_machine.travel(vn_time(22, 10, 0), tick=True):
@@ -74,6 +77,26 @@ def test_tourist_opt_in_promotion_window_and_one_tap_opt_out(outbox_app, client,
     assert len(_outbox()) == 2
     skipped = db.session.scalar(select(Message).where(Message.campaign_id == second.id))
     assert skipped is None or skipped.state == "skipped"
+
+
+def test_a_link_preview_fetching_the_opt_out_link_opts_nobody_out(outbox_app, client, make_contact):
+    from sms.render import optout_token
+
+    contact = make_contact("+84912000222")
+    page = client.get(f"/sms/o/{optout_token(contact.id)}", headers={"User-Agent": "facebookexternalhit/1.1"})
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).opted_out_kinds() == frozenset()
+
+
+def test_opt_out_works_without_cookies(outbox_app, app, make_contact):
+    from sms.render import optout_token
+
+    contact = make_contact("+84912000333")
+    response = app.test_client(use_cookies=False).post(f"/sms/o/{optout_token(contact.id)}")
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert "promotional" in db.session.get(Contact, contact.id).opted_out_kinds()
 
 
 def test_opt_in_requires_consent_and_a_valid_number(outbox_app, client, demo):
