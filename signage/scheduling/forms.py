@@ -25,7 +25,9 @@ HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 06:00.")
 WEEKDAYS = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")), (5, _l("Sat")),
             (6, _l("Sun"))]
 RECURRENCES = [("daily", _l("Every ticked weekday")), ("monthly", _l("Monthly, on the start date's day")),
-               ("yearly", _l("Yearly, on the start date"))]
+               ("yearly", _l("Yearly, on the start date")),
+               ("lunar_monthly", _l("Every lunar month, on the start date's lunar day (e.g. mùng 1, rằm)")),
+               ("lunar_yearly", _l("Yearly, on the start date's lunar date (e.g. Tết, Trung thu)"))]
 
 
 class MultiCheckboxField(SelectMultipleField):

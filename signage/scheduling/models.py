@@ -32,6 +32,8 @@ class Recurrence(enum.StrEnum):
     DAILY = "daily"  # every day of the date range whose weekday is ticked
     MONTHLY = "monthly"  # the start date's day of the month
     YEARLY = "yearly"  # the start date's day and month
+    LUNAR_MONTHLY = "lunar_monthly"  # the start date's lunar day, every lunar month (mùng 1, rằm)
+    LUNAR_YEARLY = "lunar_yearly"  # the start date's lunar day and month (Tết, Rằm tháng Giêng, Trung thu)
 
 
 ALL_DAYS = 0b1111111  # bit 0 = Monday … bit 6 = Sunday

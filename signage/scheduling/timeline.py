@@ -2,7 +2,9 @@
 
 Rules, in order:
 1. An entry is *active* on a local date when the date is in its range, its weekday is ticked and its
-   recurrence matches (daily / the start date's day of month / the start date's day and month).
+   recurrence matches (daily / the start date's day of month / the start date's day and month / the
+   start date's lunar day / its lunar day and month, Vietnamese calendar, UTC+7). A lunar yearly date
+   falls in the regular month, never in a leap month; a lunar day 30 is skipped in 29-day months.
 2. On an active date it covers its day part (the whole day without one); a day part whose end is not
    after its start runs overnight into the next day (22:00–02:00 belongs to the day it starts on).
 3. "Max plays per hour": within each clock hour the entry covers only its first N playlist cycles.
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from lunar_vn import solar_to_lunar
 
 SPECIFICITY = {"region": 0, "group": 1, "screen": 2}
 SPECIFICITY_LABEL = {0: "region", 1: "group", 2: "screen"}
@@ -75,6 +79,11 @@ def active_on(rule: Rule, day: date) -> bool:
         return day.day == rule.start_date.day
     if rule.recurrence == "yearly":
         return (day.month, day.day) == (rule.start_date.month, rule.start_date.day)
+    if rule.recurrence in ("lunar_monthly", "lunar_yearly"):
+        today, first = solar_to_lunar(day), solar_to_lunar(rule.start_date)
+        if rule.recurrence == "lunar_monthly":
+            return today.day == first.day
+        return not today.leap and (today.month, today.day) == (first.month, first.day)
     return True
 
 

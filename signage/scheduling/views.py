@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from lunar_vn import solar_to_lunar
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -195,7 +196,17 @@ def entries():
     rows = list(db.session.scalars(scoped_select(ScheduleEntry).order_by(ScheduleEntry.priority.desc(),
                                                                         ScheduleEntry.start_date)))
     return render_template("scheduling/entries.html", entries=rows, today=localnow().date(),
-                           target_label=target_label)
+                           target_label=target_label, recurrence_label=recurrence_label)
+
+
+def recurrence_label(entry: ScheduleEntry) -> str:
+    """'' for daily entries; lunar recurrences name the lunar date they follow (âm lịch)."""
+    if entry.recurrence in ("lunar_monthly", "lunar_yearly"):
+        lunar = solar_to_lunar(entry.start_date)
+        if entry.recurrence == "lunar_monthly":
+            return _("lunar day %(d)d of every lunar month", d=lunar.day)
+        return _("every year on %(d)d/%(m)d of the lunar calendar", d=lunar.day, m=lunar.month)
+    return {"monthly": _("monthly"), "yearly": _("yearly")}.get(entry.recurrence, "")
 
 
 def target_label(target_type: str, target_id: int) -> str:

@@ -17,6 +17,24 @@ def rule(entry_id=1, priority=50, **kw) -> Rule:
     return Rule(entry_id=entry_id, playlist_id=entry_id * 10, priority=priority, **kw)
 
 
+def test_lunar_yearly_recurrence_follows_tet_across_solar_years():
+    tet = rule(start_date=date(2025, 1, 29), recurrence="lunar_yearly")  # Tết Ất Tỵ
+    windows = occurrences(tet, local(2026, 1, 1), local(2027, 3, 1), TZ)
+    assert [w[0].date() for w in windows] == [date(2026, 2, 17), date(2027, 2, 6)]  # Tết Bính Ngọ, Đinh Mùi
+
+
+def test_lunar_yearly_recurrence_skips_the_leap_month():
+    first_of_sixth = rule(start_date=date(2024, 7, 6), recurrence="lunar_yearly")  # 1/6 âm lịch 2024
+    windows = occurrences(first_of_sixth, local(2025, 6, 1), local(2025, 9, 1), TZ)
+    assert [w[0].date() for w in windows] == [date(2025, 6, 25)]  # not 25/7: 2025's leap sixth month
+
+
+def test_lunar_monthly_recurrence_plays_on_every_full_moon():
+    ram = rule(start_date=date(2026, 11, 23), recurrence="lunar_monthly")  # rằm tháng Mười
+    windows = occurrences(ram, local(2026, 11, 20), local(2027, 1, 1), TZ)
+    assert [w[0].date() for w in windows] == [date(2026, 11, 23), date(2026, 12, 23)]
+
+
 def test_overnight_day_part_runs_into_the_next_morning_and_belongs_to_the_start_day():
     fridays_only = rule(days_of_week=1 << 4, daypart_start=time(22), daypart_end=time(2))
     windows = occurrences(fridays_only, local(2026, 12, 4), local(2026, 12, 7), TZ)

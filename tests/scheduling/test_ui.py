@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import time_machine
 from sqlalchemy import select
@@ -137,6 +138,14 @@ def test_entry_list_describes_when_each_entry_plays(login, build, content, scree
                 daypart=("22:00", "02:00"), max_per_hour=4, region=demo["BT-PT"])
     row = login("phanthiet").get("/schedule/").get_data(as_text=True).split("Chợ đêm")[1].split("</tr>")[0]
     assert "22:00–02:00" in row and "T6" in row and "T7" in row and "T2" not in row and "4" in row
+
+
+def test_a_lunar_yearly_entry_is_listed_with_its_lunar_date(login, build, content, screens, demo):
+    playlist = build.playlist("Tết", [], region=demo["BT-PT"])
+    build.entry(playlist, [("screen", screens[STATION].id)], name="Chúc mừng năm mới", start=date(2026, 2, 17),
+                recurrence="lunar_yearly", region=demo["BT-PT"])
+    row = login("phanthiet").get("/schedule/").get_data(as_text=True).split("Chúc mừng năm mới")[1]
+    assert "hằng năm vào ngày 1/1 âm lịch" in row.split("</tr>")[0]
 
 
 def test_screen_page_shows_proof_of_play(login, screens, player_for, content):
