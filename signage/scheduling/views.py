@@ -336,12 +336,16 @@ def _region_default_form(region: Region, playlists: list[Playlist], current: int
 def region_defaults():
     """Each region's default playlist: what every screen below it without one of its own plays in gaps."""
     regions = scoped_regions()
-    own = {d.region_id: d.playlist_id for d in db.session.scalars(
-        select(RegionDefault).where(RegionDefault.region_id.in_([r.id for r in regions])))}
+    chains = {r.id: [int(p) for p in reversed(r.path.strip("/").split("/")) if p] for r in regions}
+    defaults = {d.region_id: d for d in db.session.scalars(  # ancestors too: what the top region inherits
+        select(RegionDefault).where(RegionDefault.region_id.in_({i for c in chains.values() for i in c})))}
     playlists = _scoped_playlists()
-    names = {p.id: p.name for p in playlists}
-    rows = [{"region": r, "form": _region_default_form(r, playlists, own.get(r.id)),
-             "playlist": names.get(own.get(r.id)) if r.id in own else None} for r in regions]
+    rows = []
+    for region in regions:
+        own = defaults.get(region.id)
+        inherited = next((defaults[i] for i in chains[region.id][1:] if i in defaults), None)
+        rows.append({"region": region, "own": own, "inherited": inherited,
+                     "form": _region_default_form(region, playlists, own.playlist_id if own else None)})
     return render_template("scheduling/region_defaults.html", rows=rows)
 
 
@@ -420,6 +424,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "scheduling.entries", _l("Schedule"))
     add_nav(app, "scheduling.playlists", _l("Playlists"))
-    add_nav(app, "scheduling.region_defaults", _l("Default playlists"))
     add_nav(app, "scheduling.screens_status", _l("Screen status"))
     app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)
