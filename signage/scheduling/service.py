@@ -98,16 +98,22 @@ def playlist_in_use(playlist_id: int) -> bool:
     ))
 
 
-def set_default(screen: Screen, playlist_id: int | None) -> list[int]:
-    row = db.session.get(ScreenDefault, screen.id)
+def _store_default(model: type[ScreenDefault] | type[RegionDefault], owner: dict[str, int],
+                   playlist_id: int | None) -> None:
+    """Create, change or remove a screen's or a region's default row (`owner`: its primary key), and commit."""
+    row = db.session.get(model, next(iter(owner.values())))
     if playlist_id is None:
         if row is not None:
             db.session.delete(row)
     elif row is None:
-        db.session.add(ScreenDefault(screen_id=screen.id, playlist_id=playlist_id))
+        db.session.add(model(**owner, playlist_id=playlist_id))
     else:
         row.playlist_id = playlist_id
     db.session.commit()
+
+
+def set_default(screen: Screen, playlist_id: int | None) -> list[int]:
+    _store_default(ScreenDefault, {"screen_id": screen.id}, playlist_id)
     effective = default_playlist_ids([screen])[screen.id]  # without its own: the region's it inherits
     if effective:
         prepare_renders({effective}, {screen.id})
@@ -119,15 +125,7 @@ def set_region_default(region: Region, playlist_id: int | None) -> list[int]:
     nearer region's)."""
     subtree = screens_for_regions([region.id])
     before = default_playlist_ids(subtree)
-    row = db.session.get(RegionDefault, region.id)
-    if playlist_id is None:
-        if row is not None:
-            db.session.delete(row)
-    elif row is None:
-        db.session.add(RegionDefault(region_id=region.id, playlist_id=playlist_id))
-    else:
-        row.playlist_id = playlist_id
-    db.session.commit()
+    _store_default(RegionDefault, {"region_id": region.id}, playlist_id)
     after = default_playlist_ids(subtree)
     changed = {sid for sid, pid in after.items() if pid != before[sid]}
     if playlist_id:

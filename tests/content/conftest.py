@@ -111,3 +111,18 @@ def upload(client, files: list[tuple[bytes, str]], lang: str = "en", **form):
     data = {"csrf_token": token, "files": [(_io.BytesIO(body), name) for body, name in files], **form}
     return client.post(f"/content/media/upload?lang={lang}", data=data, content_type="multipart/form-data",
                        headers={"Accept": "application/json"})
+
+
+def submit_and_approve(item) -> None:
+    """Submit a slide or ticker and approve it as the demo approver, as the approval queue does."""
+    from flask import current_app
+    from flask_login import login_user
+
+    from content import workflow
+    from signage.extensions import db
+    from signage.models import User
+
+    workflow.submit(item)
+    with current_app.test_request_context():
+        login_user(db.session.scalar(db.select(User).where(User.username == "approver")))
+        workflow.approve(item)

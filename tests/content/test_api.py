@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PIL import Image
 
-from content import api, storage, workflow
+from content import api, storage
 from content.models import Slide, Ticker
 from signage.extensions import db
-from signage.models import User
 from signage.signals import content_changed
+from tests.content.conftest import submit_and_approve
 
 
 def _approved_slide(demo, *, qr_url: str = "https://binhthuan.gov.vn/du-lich", region: str = "BT-PT") -> Slide:
@@ -17,18 +17,8 @@ def _approved_slide(demo, *, qr_url: str = "https://binhthuan.gov.vn/du-lich", r
                          "body": {"vi": "Biển xanh, cát trắng, nắng vàng.", "en": "Blue sea, white sand."}})
     db.session.add(slide)
     db.session.commit()
-    workflow.submit(slide)
-    _as_approver(lambda: workflow.approve(slide))
+    submit_and_approve(slide)
     return slide
-
-
-def _as_approver(action):
-    from flask import current_app
-    from flask_login import login_user
-
-    with current_app.test_request_context():
-        login_user(db.session.query(User).filter_by(username="approver").one())
-        action()
 
 
 def test_a_draft_slide_is_not_schedulable(demo):
@@ -71,6 +61,5 @@ def test_ticker_for_gives_the_on_air_version(demo):
     db.session.add(ticker)
     db.session.commit()
     assert api.ticker_for(ticker.id) is None
-    workflow.submit(ticker)
-    _as_approver(lambda: workflow.approve(ticker))
+    submit_and_approve(ticker)
     assert api.ticker_for(ticker.id)["texts"] == {"vi": "Xin chào <b>"}

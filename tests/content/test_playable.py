@@ -5,25 +5,19 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 
-from flask_login import login_user
 from sqlalchemy import event
 
-from content import api, rendering, workflow
+from content import api, rendering
 from content.models import Media, Render, Slide
 from signage.extensions import db
-from signage.models import User
+from tests.content.conftest import submit_and_approve
 
 
 def _approved_slide(region_id: int, texts: dict) -> Slide:
     slide = Slide(region_id=region_id, name="Tháp Po Sah Inư", texts=texts)
     db.session.add(slide)
     db.session.commit()
-    workflow.submit(slide)
-    from flask import current_app
-
-    with current_app.test_request_context():
-        login_user(User.query.filter_by(username="approver").one())
-        workflow.approve(slide)
+    submit_and_approve(slide)
     return slide
 
 

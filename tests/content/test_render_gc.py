@@ -12,18 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from flask_login import login_user
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from content import api, media_service, render_gc, rendering, storage, workflow
 from content.models import Media, Render, Slide
 from signage.extensions import db
-from signage.models import Screen, User
+from signage.models import Screen
 from signage.redis_client import get_queue
 from signage.signals import content_changed
 from signage.timeutil import local_tz, utcnow
-from tests.content.conftest import make_photo
+from tests.content.conftest import make_photo, submit_and_approve
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 in Phan Thiết
 DAY = timedelta(days=1)
@@ -37,13 +36,6 @@ class Row:
     sha256: str
     ext: str
     size: int
-
-
-def approve(app, slide: Slide) -> None:
-    workflow.submit(slide)
-    with app.test_request_context():
-        login_user(User.query.filter_by(username="approver").one())
-        workflow.approve(slide)
 
 
 def render_rows() -> dict[str, Row]:
@@ -79,7 +71,7 @@ def three_versions(app, demo, clock, **slide_fields) -> dict[str, dict[str, Row]
             workflow.edited(slide)
         db.session.add(slide)
         db.session.commit()
-        approve(app, slide)
+        submit_and_approve(slide)
         now = render_rows()
         versions[f"v{n}"] = {k: r for k, r in now.items() if k not in before}
         assert versions[f"v{n}"], "approval renders the new version for the district's screens"
@@ -188,7 +180,7 @@ def test_renders_for_a_retired_screens_size_go_when_no_other_screen_has_that_siz
     slide = Slide(region_id=demo["BT-PT"].id, name="Mũi Né", texts={"title": {"vi": "Đồi cát Mũi Né"}})
     db.session.add(slide)
     db.session.commit()
-    approve(app, slide)
+    submit_and_approve(slide)
     small = {rendering.rendition_key(media.sha256, 1280, 720),
              api._render_plan(slide, 1280, 720, "vi", None)[0]}
     large = {rendering.rendition_key(media.sha256, 1920, 1080),
@@ -214,7 +206,7 @@ def test_everything_approval_and_upload_render_for_screens_in_service_is_kept(ap
                                                                        "ru": "Белое озеро"}})
     db.session.add(slide)
     db.session.commit()
-    approve(app, slide)
+    submit_and_approve(slide)
     made = render_rows()
     sources = {k for k in made if any(k == rendering.source_key(media.sha256, w, h)
                                       for w, h in render_gc.cover_boxes([(1920, 1080), (1280, 720), (1080, 1920)]))}
@@ -231,7 +223,7 @@ def test_a_district_slide_on_a_screen_outside_the_district_keeps_that_render(app
                   texts={"title": {"vi": "Hải đăng Kê Gà"}})
     db.session.add(slide)
     db.session.commit()
-    approve(app, slide)
+    submit_and_approve(slide)
     far = screen(TAN_NGHIA)
     api.asset_for("slide", slide.id, far.width, far.height, "vi", far.id)  # what its manifest asks for
     key = api._render_plan(slide, far.width, far.height, "vi", far.id)[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_login import login_user
 from PIL import Image
 from pyzbar.pyzbar import decode
 from sqlalchemy import select
@@ -15,16 +14,10 @@ from content import storage, workflow
 from content.models import Slide
 from content.qrlinks import parse_code
 from signage.extensions import db
-from signage.models import Screen, User
+from signage.models import Screen
 from signage.scheduling import manifest, service
 from signage.scheduling.models import Playlist, PlaylistItem
-
-
-def _approve(app, slide: Slide) -> None:
-    workflow.submit(slide)
-    with app.test_request_context():
-        login_user(db.session.scalar(select(User).where(User.username == "approver")))
-        workflow.approve(slide)
+from tests.content.conftest import submit_and_approve
 
 
 def test_an_approved_slide_reaches_the_manifest_with_a_per_screen_qr(app, demo):
@@ -34,7 +27,7 @@ def test_an_approved_slide_reaches_the_manifest_with_a_per_screen_qr(app, demo):
                              "body": {"vi": "Sa mạc giữa lòng Bình Thuận.", "en": "A desert by the sea."}})
         db.session.add(slide)
         db.session.commit()
-        _approve(app, slide)
+        submit_and_approve(slide)
         screen = db.session.scalar(select(Screen).where(Screen.width == 1280, Screen.height == 720))
         playlist = Playlist(region_id=demo["BT-PT"].id, name="Du lịch")
         db.session.add(playlist)
@@ -57,7 +50,7 @@ def test_an_approved_slide_reaches_the_manifest_with_a_per_screen_qr(app, demo):
         workflow.edited(slide)
         db.session.commit()
         assert manifest.build_manifest(screen.id)[0]["version"] == before["version"]  # drafts never go on air
-        _approve(app, slide)
+        submit_and_approve(slide)
         after, _ = manifest.build_manifest(screen.id)
         assert after["version"] != before["version"]
         assert set(after["fallback"]["items"][0]["assets"]) == {"vi"}

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask_login import login_user
 from PIL import Image
 
 from content import api, storage, workflow
 from content.demo import load_demo_content
 from content.models import Media, Slide, Ticker
 from signage.extensions import db
-from signage.models import User
 from signage.redis_client import get_queue
 from tests.conftest import DEMO_DATA
-from tests.content.conftest import make_photo, upload
+from tests.content.conftest import make_photo, submit_and_approve, upload
 
 
 @pytest.fixture
@@ -32,10 +30,7 @@ def test_a_real_worker_renders_what_asset_for_enqueued_once(app, demo, async_job
                       texts={"title": {"vi": "Hải đăng Kê Gà"}, "body": {"vi": "Ngọn hải đăng cổ nhất Việt Nam."}})
         db.session.add(slide)
         db.session.commit()
-        workflow.submit(slide)
-        with app.test_request_context():
-            login_user(User.query.filter_by(username="approver").one())
-            workflow.approve(slide)
+        submit_and_approve(slide)
         queued = get_queue("default").count  # approval queued renders for the district's screens
         assert queued > 0
         for _ in range(3):
@@ -97,10 +92,7 @@ def test_after_a_new_approval_screens_keep_the_previous_file_until_the_new_one_i
         slide = Slide(region_id=demo["BT-PT"].id, name="Phú Quý", texts={"title": {"vi": "Đảo Phú Quý"}})
         db.session.add(slide)
         db.session.commit()
-        workflow.submit(slide)
-        with app.test_request_context():
-            login_user(User.query.filter_by(username="approver").one())
-            workflow.approve(slide)
+        submit_and_approve(slide)
         from content import jobs
 
         jobs.render_slide(slide.id, 1280, 720, "vi", None)
@@ -110,10 +102,7 @@ def test_after_a_new_approval_screens_keep_the_previous_file_until_the_new_one_i
         slide.texts = {"title": {"vi": "Đảo Phú Quý — mùa cá"}}
         workflow.edited(slide)
         db.session.commit()
-        workflow.submit(slide)
-        with app.test_request_context():
-            login_user(User.query.filter_by(username="approver").one())
-            workflow.approve(slide)
+        submit_and_approve(slide)
         assert api.asset_for("slide", slide.id, 1280, 720, "vi", 3) == first  # v2 not rendered yet
         jobs.render_slide(slide.id, 1280, 720, "vi", None)
         second = api.asset_for("slide", slide.id, 1280, 720, "vi", 3)
