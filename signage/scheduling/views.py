@@ -196,7 +196,7 @@ def entries():
     rows = list(db.session.scalars(scoped_select(ScheduleEntry).order_by(ScheduleEntry.priority.desc(),
                                                                         ScheduleEntry.start_date)))
     return render_template("scheduling/entries.html", entries=rows, today=localnow().date(),
-                           target_label=target_label, recurrence_label=recurrence_label)
+                           target_label=target_label)
 
 
 def recurrence_label(entry: ScheduleEntry) -> str:
@@ -422,6 +422,7 @@ def dashboard_widget():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.globals["recurrence_label"] = recurrence_label
     add_nav(app, "scheduling.entries", _l("Schedule"))
     add_nav(app, "scheduling.playlists", _l("Playlists"))
     add_nav(app, "scheduling.screens_status", _l("Screen status"))

@@ -142,10 +142,12 @@ def test_entry_list_describes_when_each_entry_plays(login, build, content, scree
 
 def test_a_lunar_yearly_entry_is_listed_with_its_lunar_date(login, build, content, screens, demo):
     playlist = build.playlist("Tết", [], region=demo["BT-PT"])
-    build.entry(playlist, [("screen", screens[STATION].id)], name="Chúc mừng năm mới", start=date(2026, 2, 17),
-                recurrence="lunar_yearly", region=demo["BT-PT"])
-    row = login("phanthiet").get("/schedule/").get_data(as_text=True).split("Chúc mừng năm mới")[1]
+    entry = build.entry(playlist, [("screen", screens[STATION].id)], name="Chúc mừng năm mới",
+                        start=date(2026, 2, 17), recurrence="lunar_yearly", region=demo["BT-PT"])
+    ui = login("phanthiet")
+    row = ui.get("/schedule/").get_data(as_text=True).split("Chúc mừng năm mới")[1]
     assert "hằng năm vào ngày 1/1 âm lịch" in row.split("</tr>")[0]
+    assert "hằng năm vào ngày 1/1 âm lịch" in ui.get(f"/schedule/entries/{entry.id}").get_data(as_text=True)
 
 
 def test_screen_page_shows_proof_of_play(login, screens, player_for, content):
