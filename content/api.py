@@ -62,19 +62,20 @@ def _load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Slide | Medi
     found: dict[tuple[str, int], Slide | Media | Ticker] = {}
     for item_type, ids in by_type.items():
         model = MODELS[item_type]
-        for chunk in _chunks(sorted(ids)):
+        for chunk in in_chunks(sorted(ids)):
             for item in db.session.scalars(select(model).where(model.id.in_(chunk))):
                 found[(item_type, item.id)] = item
     images = {snap["media_id"] for (t, _), item in found.items() if t == "slide"
               for snap in (item.on_air or {}, (item.on_air or {}).get("previous") or {}) if snap.get("media_id")}
     images -= {i for (t, i) in found if t == "media"}
-    for chunk in _chunks(sorted(images)):
+    for chunk in in_chunks(sorted(images)):
         for media in db.session.scalars(select(Media).where(Media.id.in_(chunk))):
             found[("media", media.id)] = media
     return found
 
 
-def _chunks(values: list) -> Iterator[list]:
+def in_chunks(values: list) -> Iterator[list]:
+    """Slices of at most IN_CHUNK values, one IN (...) query each."""
     for i in range(0, len(values), IN_CHUNK):
         yield values[i:i + IN_CHUNK]
 
@@ -151,10 +152,10 @@ def _assets(wanted: list[tuple[Slide | Media, str]], width: int, height: int,
             screen_id: int | None) -> list[dict | None]:
     """Files for (item, language) pairs with one lookup of every render key; what is missing is enqueued
     once, and a just-approved slide falls back to its previous version's file meanwhile."""
-    plans = [_render_plan(item, width, height, lang, screen_id) for item, lang in wanted]
+    plans = [render_plan(item, width, height, lang, screen_id) for item, lang in wanted]
     keys = {k for plan in plans if plan for k in (plan[0], plan[2]) if k}
     renders: dict[str, Render] = {}
-    for chunk in _chunks(sorted(keys)):
+    for chunk in in_chunks(sorted(keys)):
         renders.update((r.key, r) for r in db.session.scalars(select(Render).where(Render.key.in_(chunk))))
     found: list[dict | None] = []
     for (item, _), plan in zip(wanted, plans, strict=True):
@@ -174,7 +175,7 @@ def _assets(wanted: list[tuple[Slide | Media, str]], width: int, height: int,
     return found
 
 
-def _render_plan(item: Slide | Media, width: int, height: int, lang: str,
+def render_plan(item: Slide | Media, width: int, height: int, lang: str,
                  screen_id: int | None) -> tuple[str, tuple, str | None] | None:
     """(render key, the job that makes it, the key of the previous on-air version's file) for an image
     or an on-air slide; None for anything else."""

@@ -1,7 +1,7 @@
 """Garbage collection of renders: rendered slides, media renditions and cover-fitted photo sources that
 nothing needs any more (superseded slide versions, deleted media, sizes of retired screens).
 
-The live set is computed with the very functions screens are served with (`content.api._render_plan`,
+The live set is computed with the very functions screens are served with (`content.api.render_plan`,
 `rendering.rendition_key`, `rendering.source_key`) and errs on the side of keeping:
 
 - every on-air slide, its `on_air` version and the `previous` one screens fall back to, for every screen in
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 
@@ -106,7 +106,7 @@ def _slide_keys(screens: list[tuple[Screen, str]], now: datetime) -> set[str]:
                 combos[combo] = combos.get(combo, False) or path.startswith(region_path)
         current: set[str] = set()
         for (width, height, lang, screen_id), in_region in combos.items():
-            render_plan = api._render_plan(slide, width, height, lang, screen_id)
+            render_plan = api.render_plan(slide, width, height, lang, screen_id)
             if render_plan is None:
                 continue
             key, _job, fallback = render_plan
@@ -137,7 +137,7 @@ def _check_keys_match(probes: dict[bool, list[set[str]]]) -> None:
             continue
         wanted = set().union(*slides)
         found: set[str] = set()
-        for chunk in _chunks(sorted(wanted)):
+        for chunk in api.in_chunks(sorted(wanted)):
             found.update(db.session.scalars(select(Render.key).where(Render.key.in_(chunk))))
         if not any(current & found for current in slides):
             kind = "slides with a QR code" if has_qr else "slides"
@@ -195,7 +195,7 @@ def collect(*, dry_run: bool = False, now: datetime | None = None) -> Collected:
         if row.key not in needed]
     stale_ids = {row.id for row in stale}
     if not dry_run:
-        for chunk in _chunks(sorted(stale_ids)):
+        for chunk in api.in_chunks(sorted(stale_ids)):
             db.session.execute(delete(Render).where(Render.id.in_(chunk)))
         db.session.commit()  # before any file goes: a crash from here on leaves orphan files, never dangling rows
     files, size = _remove_files({(row.sha256, row.ext) for row in stale},
@@ -209,7 +209,7 @@ def _remove_files(candidates: set[tuple[str, str]], *, pretend_deleted: set[int]
     """Unlink (or count) the files among these that no Render and no Media row refers to. The check runs
     chunk by chunk right before the unlinks, so a row committed meanwhile keeps its file."""
     files = size = 0
-    for chunk in _chunks(sorted(candidates)):
+    for chunk in api.in_chunks(sorted(candidates)):
         shas = sorted({sha for sha, _ in chunk})
         used = {sha for render_id, sha in db.session.execute(
             select(Render.id, Render.sha256).where(Render.sha256.in_(shas))) if render_id not in pretend_deleted}
@@ -228,11 +228,6 @@ def _remove_files(candidates: set[tuple[str, str]], *, pretend_deleted: set[int]
             files += 1
             size += length
     return files, size
-
-
-def _chunks(values: list) -> Iterator[list]:
-    for i in range(0, len(values), api.IN_CHUNK):
-        yield values[i:i + api.IN_CHUNK]
 
 
 # ---------------------------------------------------------------- the daily job on the RQ scheduler

@@ -182,9 +182,9 @@ def test_renders_for_a_retired_screens_size_go_when_no_other_screen_has_that_siz
     db.session.commit()
     submit_and_approve(slide)
     small = {rendering.rendition_key(media.sha256, 1280, 720),
-             api._render_plan(slide, 1280, 720, "vi", None)[0]}
+             api.render_plan(slide, 1280, 720, "vi", None)[0]}
     large = {rendering.rendition_key(media.sha256, 1920, 1080),
-             api._render_plan(slide, 1920, 1080, "vi", None)[0]}
+             api.render_plan(slide, 1920, 1080, "vi", None)[0]}
     assert small | large <= set(render_rows())
     screen(MUI_NE).retired_at = utcnow()
     db.session.commit()
@@ -226,7 +226,7 @@ def test_a_district_slide_on_a_screen_outside_the_district_keeps_that_render(app
     submit_and_approve(slide)
     far = screen(TAN_NGHIA)
     api.asset_for("slide", slide.id, far.width, far.height, "vi", far.id)  # what its manifest asks for
-    key = api._render_plan(slide, far.width, far.height, "vi", far.id)[0]
+    key = api.render_plan(slide, far.width, far.height, "vi", far.id)[0]
     assert key in render_rows()
 
     clock.move_to(T0 + 8 * DAY)
