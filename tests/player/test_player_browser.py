@@ -404,6 +404,7 @@ def test_screenshots_of_slides_tickers_and_alerts_at_three_native_sizes(chromium
     _, token = paired(RESORT)
     context, page = open_player(chromium, controller.url, (1920, 1080), token=token)
     wait_for(page, "document.documentElement.classList.contains('rotate-90')", 20)
+    page.wait_for_selector("#alert:not([hidden])", timeout=5000)  # the alert still on air for this screen
     box = page.evaluate("(() => { const r = document.querySelector('#alert').getBoundingClientRect();"
                         " return [r.width, r.height, document.querySelector('#alert').clientWidth]; })()")
     assert box == [1920, 1080, 1080]  # fills the output, laid out 1080 wide
