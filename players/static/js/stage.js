@@ -24,6 +24,7 @@ export class Stage {
     });
     this.front = null;
     this.fadeDone = Promise.resolve();
+    this.videoHeld = false;  // an emergency alert covers the stage: no video plays unseen beneath it
   }
 
   back() {
@@ -86,8 +87,10 @@ export class Stage {
     layer.el.style.opacity = '1';
     if (layer.kind === 'video') {
       layer.video.currentTime = 0;
-      var played = layer.video.play();
-      if (played && played.catch) played.catch(function () {});
+      if (!this.videoHeld) {
+        var played = layer.video.play();
+        if (played && played.catch) played.catch(function () {});
+      }
     }
     this.front = layer;
     this.fadeDone = new Promise(function (resolve) {
@@ -119,6 +122,7 @@ export class Stage {
   }
 
   pauseVideo(paused) {
+    this.videoHeld = paused;
     if (!this.front || this.front.kind !== 'video') return;
     if (paused) this.front.video.pause();
     else {
