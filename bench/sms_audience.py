@@ -38,13 +38,13 @@ def prepare(workdir: Path) -> None:
     """Schema and demo regions (run in the parent before generating)."""
     from flask_migrate import upgrade
 
-    from signage.config import PROJECT_ROOT
+    from signage.config import DEFAULT_DEMO_DATA
     from signage.demo import load_demo
 
     app = make_app(workdir)
     with app.app_context():
         upgrade(revision="heads")
-        load_demo(Path(os.environ.get("DEMO_DATA", PROJECT_ROOT.parent / "shared" / "data" / "demo-region.json")))
+        load_demo(Path(os.environ.get("DEMO_DATA", DEFAULT_DEMO_DATA)))
 
 
 def generate(db_path: str, n: int) -> None:

@@ -42,18 +42,17 @@ def create_user(username: str, role: str, region_code: str, display_name: str, p
 
 
 @demo_cli.command("load")
-@click.option("--path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def demo_load(path: Path | None) -> None:
-    """Load the demo province; running it twice creates nothing twice."""
-    import json
-
-    from signage.demo import load_demo
+    """Load a province from PATH (default: DEMO_DATA, the bundled demo); running it twice creates nothing twice."""
+    from signage.demo import ProvinceFileError, load_demo, read_province
 
     path = path or Path(current_app.config["DEMO_DATA"])
-    if not path.exists():
-        raise click.ClickException(f"Demo data not found at {path} (set DEMO_DATA).")
-    counts = load_demo(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = read_province(path)
+    except ProvinceFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = load_demo(data)
     for loader in current_app.extensions.get(DEMO_LOADERS_KEY, []):
         counts.update(loader(data))
     click.echo("Demo data: " + ", ".join(f"{v} {k} created" for k, v in counts.items()))

@@ -10,6 +10,8 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The demo province shipped with the product (Bình Thuận before the 2025 reform); `DEMO_DATA` overrides it.
+DEFAULT_DEMO_DATA = PROJECT_ROOT / "signage" / "demo_data" / "binh-thuan.json"
 
 
 class ConfigError(RuntimeError):
@@ -52,7 +54,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "TIMEZONE": env.get("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-        "DEMO_DATA": env.get("DEMO_DATA") or str(PROJECT_ROOT.parent / "shared" / "data" / "demo-region.json"),
+        "DEMO_DATA": env.get("DEMO_DATA") or str(DEFAULT_DEMO_DATA),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": env.get("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "BABEL_TRANSLATION_DIRECTORIES": translation_dirs,

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from signage.config import DEFAULT_DEMO_DATA
 from signage.embedded_redis import start_redis
 from tests.servers import ControllerProcess, PostgresServer, WorkerProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_DATA = PROJECT_ROOT.parent / "shared" / "data" / "demo-region.json"
+DEMO_DATA = DEFAULT_DEMO_DATA
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 

@@ -124,11 +124,11 @@ def test_recurring_campaign_sends_once_per_occurrence(twilio_app, standin, make_
 def test_demo_loader_is_idempotent_and_dashboard_shows_the_widget(outbox_app, login, demo):
     import json
 
-    from signage.config import PROJECT_ROOT
+    from signage.config import DEFAULT_DEMO_DATA
     from sms.demo import load_demo
     from sms.models import Contact
 
-    data = json.loads((PROJECT_ROOT.parent / "shared" / "data" / "demo-region.json").read_text(encoding="utf-8"))
+    data = json.loads(DEFAULT_DEMO_DATA.read_text(encoding="utf-8"))
     first = load_demo(data)
     assert first["sms contacts"] == 6 and first["sms campaigns"] == 1
     assert load_demo(data) == {"sms contacts": 0, "sms campaigns": 0}
