@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
-PACKAGES := signage signage/scheduling content sms players
+PACKAGES := signage signage/scheduling content sms alerts players
 RUN_APT := $(shell [ "$$(id -u)" = 0 ] && echo "" || echo sudo)
 BIND ?= 127.0.0.1:8000
 

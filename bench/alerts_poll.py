@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     with BenchEnv() as env:
-        from players.alerts import raise_alert
+        from alerts.service import raise_alert
         from signage.extensions import db
         from signage.models import Region, Screen
 

@@ -1,11 +1,14 @@
-"""The browser player (HTML/JS/CSS, service worker), its API and emergency alerts."""
+"""The browser player (HTML/JS/CSS, service worker) and everything it calls: pairing, manifest, heartbeat,
+proof of play and the emergency-alert poll. Alerts themselves (raising, targeting, CAP, the operator UI) are
+the `alerts` package; `players` only asks it what a screen shows."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the player API (pairing, manifest, heartbeat, plays) and the player page with alerts."""
-    from players import api, page
+    """Register the player API (pairing, manifest, heartbeat, plays, alert poll) and the player page."""
+    from players import alerts, api, page
 
     api.init_app(app)
+    alerts.init_app(app)
     page.init_app(app)

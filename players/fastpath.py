@@ -1,9 +1,10 @@
-"""The 304 fast path: an unchanged manifest poll is answered before Flask's request handling.
+"""The 304 fast path: an unchanged manifest or alert poll is answered before Flask's request handling.
 
-A fleet polls every 30 s and almost every poll is "nothing changed". This WSGI middleware answers those
-with one Redis MGET (the token's screen and that screen's version) and no database, session, CSRF or
-rate-limit work. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to the
-Flask view, which gives the same 304 or builds the manifest.
+A fleet polls the manifest every 30 s and the alerts every ~2 s, and almost every poll is "nothing changed".
+One WSGI middleware (`NotModified`) answers those with one Redis MGET — the token's screen and the version
+the ETag names (the screen's manifest version, or the global alert version) — and no database, session,
+CSRF or rate-limit work. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to
+the Flask view (`players.api.manifest`, `players.alerts.poll`), which gives the same 304 or builds the body.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 
+from players import alerts
 from players.auth import cached_screen_id, token_hash, token_key
 from signage.redis_client import redis_from_url
 from signage.scheduling import versions
@@ -45,7 +47,12 @@ def token_from_environ(environ: dict) -> str | None:
     return token if 20 <= len(token) <= 200 else None
 
 
-class ManifestNotModified:
+class NotModified:
+    """WSGI middleware: 304 for a GET of a poll path in CHECKS whose If-None-Match is still current."""
+
+    #: path → check(redis, token, if_none_match) → the ETag to answer 304 with, or None (Flask answers).
+    CHECKS = {MANIFEST_PATH: not_modified_tag, alerts.ALERTS_PATH: alerts.not_modified_tag}
+
     def __init__(self, wsgi_app, app: Flask):
         self.wsgi_app = wsgi_app
         self.app = app
@@ -57,10 +64,10 @@ class ManifestNotModified:
         return ext["redis"]
 
     def __call__(self, environ, start_response):
-        if (environ.get("PATH_INFO") == MANIFEST_PATH and environ.get("REQUEST_METHOD") == "GET"
-                and environ.get("HTTP_IF_NONE_MATCH")):
+        check = self.CHECKS.get(environ.get("PATH_INFO"))
+        if check is not None and environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_IF_NONE_MATCH"):
             try:
-                tag = not_modified_tag(self._redis(), token_from_environ(environ), environ["HTTP_IF_NONE_MATCH"])
+                tag = check(self._redis(), token_from_environ(environ), environ["HTTP_IF_NONE_MATCH"])
             except RedisError:
                 tag = None  # Flask answers (503 JSON) with the app's error handling
             if tag is not None:
@@ -70,4 +77,4 @@ class ManifestNotModified:
 
 
 def install(app: Flask) -> None:
-    app.wsgi_app = ManifestNotModified(app.wsgi_app, app)
+    app.wsgi_app = NotModified(app.wsgi_app, app)

@@ -1,4 +1,4 @@
-"""The browser player page (`/play/`), its service worker and static files; wires emergency alerts.
+"""The browser player page (`/play/`), its service worker and static files.
 
 The kiosk opens `/play` (permanently redirected, cacheably, to `/play/`, the service worker's scope). The
 page and scripts carry `player_version()` (players/version.py): the manifest announces the version the
@@ -75,8 +75,5 @@ def service_worker():
 
 
 def init_app(app: Flask) -> None:
-    from players import alerts
-
     app.register_blueprint(bp)
-    alerts.init_app(app)
     app.extensions["player_version"] = player_version

@@ -23,7 +23,7 @@ from signage.redis_client import limiter_storage_uri
 
 #: Feature packages wired by the factory; each exposes `init_app(app)` registering its blueprints,
 #: CLI commands and navigation entries.
-FEATURE_PACKAGES = ("signage.scheduling", "content", "sms", "players")
+FEATURE_PACKAGES = ("signage.scheduling", "content", "sms", "alerts", "players")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -42,7 +42,7 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'signage.db'}"
     translation_dirs = ";".join(
         str(PROJECT_ROOT / pkg / "translations")
-        for pkg in ("signage", "signage/scheduling", "content", "sms", "players")
+        for pkg in ("signage", "signage/scheduling", "content", "sms", "alerts", "players")
     )
     config = {
         "SIGNAGE_ENV": "production" if production else "development",

@@ -16,5 +16,21 @@ screen_group_changed = _signals.signal("screen-group-changed")
 #: this item changed (approved, new on-air version, replaced media, deleted, re-rendered).
 content_changed = _signals.signal("content-changed")
 
+# Emergency alerts (sent by `alerts.service` after the commit and the alert-version bump). Plain data only,
+# so a subscriber (the SMS package) needs nothing from `alerts`:
+#   alert_id (int); severity ("extreme" | "severe" | "moderate");
+#   messages (dict[str, str]: language code → text, "vi" always present);
+#   region_ids (list[int]: the regions whose people the alert is for — its target regions, else its owner region;
+#     what an SMS should reach); send_sms (bool: the raiser asks for an SMS too — the operator's tick box,
+#     or CAP severity extreme/severe); user_id (int | None: who raised it; None for CAP).
+
+#: sender: the app; kwargs: as above — a new alert is on air.
+alert_raised = _signals.signal("alert-raised")
+#: sender: the app; kwargs: as above plus replaces (list[int]) — a new alert is on air in place of these
+#: (cancelled in the same commit; no `alert_cancelled` is sent for them).
+alert_updated = _signals.signal("alert-updated")
+#: sender: the app; kwargs: alert_id (int), user_id (int | None) — the alert left the air, nothing replaces it.
+alert_cancelled = _signals.signal("alert-cancelled")
+
 #: sender: the app; no kwargs — `flask worker` is about to take jobs: plan periodic jobs (idempotently).
 worker_starting = _signals.signal("worker-starting")

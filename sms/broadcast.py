@@ -1,8 +1,12 @@
-"""The plain function other packages call to send an emergency SMS to everyone in an area (e.g. the emergency
-alert flow). Emergency alerts raised by someone allowed to raise them skip approval; the campaign row is
-audited like every other change."""
+"""Emergency SMS to everyone in an area: `send_emergency`, the plain function other packages may call, and
+`on_alert`, the receiver of `signage.signals.alert_raised` / `alert_updated` (wired in sms/wiring.py) — an
+alert raised in the operator UI or by a CAP feed goes out by SMS when its raiser asked (`send_sms`).
+Emergency alerts raised by someone allowed to raise them skip approval; the campaign row is audited like
+every other change."""
 
 from __future__ import annotations
+
+from flask_babel import gettext as _
 
 from signage.approval import ApprovalState
 from signage.extensions import db
@@ -29,3 +33,13 @@ def send_emergency(region_id: int, messages: dict[str, str], *, name: str, user_
 
     start_campaign(campaign.id)
     return campaign.id
+
+
+def on_alert(sender, *, alert_id: int, region_ids: list[int], messages: dict[str, str], send_sms: bool,
+             user_id: int | None = None, **_ignored) -> list[int]:
+    """One emergency campaign per region of the alert, when its raiser asked for SMS; returns the campaign ids.
+    Exempt from the advertising rules, never from an emergency opt-out (sms/compliance.py decides per contact)."""
+    if not send_sms:
+        return []
+    name = f"{_('Emergency alert')} #{alert_id}"
+    return [send_emergency(region_id, messages, name=name, user_id=user_id) for region_id in region_ids]

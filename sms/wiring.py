@@ -1,4 +1,5 @@
-"""Registers the SMS blueprints, CLI, navigation, approval queue, dashboard widget and demo loader."""
+"""Registers the SMS blueprints, CLI, navigation, approval queue, dashboard widget and demo loader, and
+subscribes to the emergency-alert signals (an alert asking for SMS starts emergency campaigns)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ from flask_babel import lazy_gettext as _l
 
 
 def wire(app: Flask) -> None:
-    from signage import add_nav
+    from signage import add_nav, add_panel
     from signage.approval import register_queue
-    from sms import cli, public, views, webhooks
+    from signage.signals import alert_raised, alert_updated
+    from sms import broadcast, cli, public, views, webhooks
 
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(webhooks.bp)
     add_nav(app, "sms.index", _l("SMS"))
     register_queue(app, views.approval_queue)
+    # An update re-sends: a changed warning (new area, new instructions) must reach phones too.
+    alert_raised.connect(broadcast.on_alert, app, weak=False)
+    alert_updated.connect(broadcast.on_alert, app, weak=False)
     cli.init_app(app)
     from signage.labels import register_labels
     from sms.forms import CONTACT_KINDS, KIND_CHOICES
@@ -29,4 +34,4 @@ def wire(app: Flask) -> None:
     from sms.demo import dashboard_widget, load_demo
 
     app.extensions.setdefault("signage_demo_loaders", []).append(load_demo)
-    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)
+    add_panel(app, "dashboard", dashboard_widget)

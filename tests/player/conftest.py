@@ -111,7 +111,7 @@ class OnAir:
         media, _created = add_upload(io.BytesIO(data), filename, self.demo["BT"].id, None)
         return media.id
 
-    def _as_approver(self):
+    def _as(self, username: str):
         from flask_login import login_user
 
         from signage.extensions import db
@@ -119,7 +119,7 @@ class OnAir:
 
         ctx = self.app.test_request_context()
         ctx.push()
-        login_user(db.session.scalar(select(User).where(User.username == "approver")))
+        login_user(db.session.scalar(select(User).where(User.username == username)))
         return ctx
 
     def slide(self, title: dict[str, str], body: dict[str, str], *, approve: bool = True, **fields):
@@ -135,14 +135,15 @@ class OnAir:
         return slide
 
     def approve(self, item) -> None:
+        """Submitted by the province's operator, approved by the approver (never the same person: four eyes)."""
         from content import workflow
 
-        ctx = self._as_approver()
-        try:
-            workflow.submit(item)
-            workflow.approve(item)
-        finally:
-            ctx.pop()
+        for username, step in (("operator", workflow.submit), ("approver", workflow.approve)):
+            ctx = self._as(username)
+            try:
+                step(item)
+            finally:
+                ctx.pop()
 
     def ticker(self, texts: dict[str, str], **fields):
         from content.models import Ticker

@@ -368,7 +368,7 @@ SCREENS = [
 
 
 def test_screenshots_of_slides_tickers_and_alerts_at_three_native_sizes(chromium, controller, on_air, paired, demo):
-    from players.alerts import raise_alert
+    from alerts.service import raise_alert
 
     photo = on_air.image("", 1, size=(1600, 1000))
     for name, size, langs in SCREENS:

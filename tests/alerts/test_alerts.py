@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from players.alert_models import EmergencyAlert
-from players.alerts import raise_alert
+from alerts.models import EmergencyAlert
+from alerts.service import raise_alert
 from signage.extensions import db
 from signage.models import AuditLog, Screen, ScreenGroup
 
@@ -173,3 +173,113 @@ def test_raising_without_sms_sends_none(app, login, demo):
     _raise_form(login("approver"), region_id=demo["BT-PT"].id)
     with app.app_context():
         assert db.session.scalars(select(Campaign)).all() == []
+
+
+def test_targeting_is_schedulings_resolver_so_a_group_rule_reaches_the_screens_it_matches(app, app_ctx, demo, paired):
+    """A rule-based group (tag "transport" in Phan Thiết) reaches the same screens for an alert as for a schedule
+    entry, including a screen that gets the tag while the alert is on air."""
+    from alerts.service import screen_ids
+    from signage.scheduling.models import TargetType
+    from signage.scheduling.targeting import target_screen_ids
+    from signage.signals import screens_changed
+
+    station_id, station_token = paired("Ga Phan Thiết")
+    bus_id, bus_token = paired("Bến xe Phan Thiết")
+    market_id, market_token = paired(MARKET)
+    group = ScreenGroup(name="Giao thông", region_id=demo["BT-PT"].id, dynamic=True, rule_tags=["transport"])
+    db.session.add(group)
+    db.session.commit()
+    alert = raise_alert(region_id=demo["BT-PT"].id, messages={"vi": "Đường ngập"}, target_group_ids=[group.id])
+    assert screen_ids(alert) == target_screen_ids([(TargetType.GROUP, group.id)]) == {station_id, bus_id}
+    assert len(_poll(app, station_token).get_json()["alerts"]) == 1
+    assert len(_poll(app, bus_token).get_json()["alerts"]) == 1
+    before = _poll(app, market_token)
+    assert before.get_json()["alerts"] == []
+    market = db.session.get(Screen, market_id)
+    market.tags = [*market.tags, "transport"]
+    db.session.commit()
+    screens_changed.send(app, screen_ids=[market_id])
+    after = _poll(app, market_token, before.headers["ETag"])
+    assert after.status_code == 200 and len(after.get_json()["alerts"]) == 1
+
+
+def test_an_alert_without_targets_covers_its_owner_region_and_retired_screens_see_nothing(app, app_ctx, demo):
+    from alerts.service import alert_targets, screen_ids
+    from signage.scheduling.models import TargetType
+    from signage.screens_service import screens_for_regions
+    from signage.timeutil import utcnow
+
+    assert alert_targets(7, [], [], []) == [(TargetType.REGION, 7)]
+    assert alert_targets(7, [8], [], [9]) == [(TargetType.REGION, 8), (TargetType.GROUP, 9)]
+    alert = raise_alert(region_id=demo["BT-PT"].id, messages={"vi": "Cảnh báo"})
+    covered = {s.id for s in screens_for_regions([demo["BT-PT"].id])}
+    assert screen_ids(alert) == covered and covered
+    retired = db.session.get(Screen, min(covered))
+    retired.retired_at = utcnow()
+    db.session.commit()
+    assert screen_ids(alert) == covered - {retired.id}
+
+
+def test_raising_announces_plain_data_for_the_sms_package(app, login, demo):
+    from signage.signals import alert_raised
+
+    heard = []
+
+    def receiver(sender, **kwargs):
+        heard.append(kwargs)
+
+    alert_raised.connect(receiver, app)
+    try:
+        _raise_form(login("approver"), region_id=demo["BT-PT"].id, send_sms="y")
+    finally:
+        alert_raised.disconnect(receiver, app)
+    [kwargs] = heard
+    assert set(kwargs) == {"alert_id", "region_ids", "messages", "severity", "send_sms", "user_id"}
+    assert kwargs["region_ids"] == [demo["BT-PT"].id] and kwargs["send_sms"] is True
+    assert kwargs["messages"]["vi"] == "Bão số 5 đổ bộ. Hãy trú ẩn." and kwargs["user_id"] is not None
+    assert all(isinstance(v, int | str | bool | list | dict) for v in kwargs.values())  # nothing from `alerts`
+
+
+def test_one_middleware_answers_the_304s_of_both_polls(app):
+    from players.fastpath import NotModified
+
+    layers, wsgi = [], app.wsgi_app
+    while hasattr(wsgi, "wsgi_app"):
+        layers.append(type(wsgi))
+        wsgi = wsgi.wsgi_app
+    assert layers.count(NotModified) == 1
+    assert {"/api/player/v1/manifest", "/api/player/v1/alerts"} <= set(NotModified.CHECKS)
+
+
+def test_targets_are_resolved_once_per_alert_version_not_once_per_screen(app, app_ctx, demo, paired):
+    _, market_token = paired(MARKET)
+    _, station_token = paired("Ga Phan Thiết")
+    raise_alert(region_id=demo["BT"].id, messages={"vi": "Cảnh báo"})
+    assert len(_poll(app, market_token).get_json()["alerts"]) == 1  # resolves, for this alert version
+    statements = []
+
+    def count(*args, **kwargs):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = _poll(app, station_token).get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(body["alerts"]) == 1 and statements == []
+
+
+def test_alerts_never_import_sms_or_players():
+    """`alerts` sits below `players` and beside `sms`: it talks to SMS through signals only."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "alerts"
+    imported = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert not imported & {"sms", "players"}, imported

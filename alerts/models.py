@@ -1,4 +1,6 @@
-"""Emergency alerts: a message per language that takes over the targeted screens until cancelled."""
+"""The emergency alert table (`emergency_alert`, migration 0005_alerts): a message per language, a severity
+and targets. Whether an alert also went out by SMS is not stored (it is decided by whoever raises it and
+carried by the `alert_raised` signal)."""
 
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ class Severity(enum.StrEnum):
 
 
 class EmergencyAlert(Audited, db.Model):
-    """Raised by an admin/approver; active from `started_at` until `cancelled_at`.
+    """Raised by an admin/approver or a CAP feed; active from `started_at` until `cancelled_at`.
 
     Targets are region ids (whole subtrees), screen ids and screen-group ids; an alert with no target at all
-    covers its owner region. They are resolved when a player asks, so screens added to a region later see it.
+    covers its owner region. They are resolved (by scheduling's resolver, see `alerts.service`) when players
+    ask, so screens added to a region later see it. Change it only through `alerts.service`.
     """
 
     __tablename__ = "emergency_alert"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from players.alert_models import EmergencyAlert
+from alerts.models import EmergencyAlert
 from signage.extensions import db
 from signage.models import AuditLog
 
@@ -98,3 +98,61 @@ def test_xml_bombs_and_foreign_documents_are_refused(app, post):
     assert post(bomb).status_code == 422
     assert post(b"<rss><channel/></rss>").status_code == 422
     assert _alerts(app) == []
+
+
+# ---------------------------------------------------------------- SMS, through the alert signals
+
+
+def _outbox(phone: str) -> list:
+    from sms.models import OutboxMessage
+
+    db.session.expire_all()
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.phone == phone)).all()
+
+
+def test_an_extreme_cap_alert_also_reaches_phones_in_its_region(app, app_ctx, post, outbox_app, make_contact):
+    """CAP never calls the SMS package: `alerts` announces `alert_raised` and `sms` (subscribed in sms/wiring.py)
+    starts the emergency campaign — the same path as the operator's tick box."""
+    make_contact("+84901234567", region="BT-PT")
+    make_contact("+84907654321", region="BT-HT")
+    assert post(cap()).get_json()["result"] == "raised"
+    [sms] = _outbox("+84901234567")
+    assert "Bão số 9 đổ bộ" in sms.body
+    assert _outbox("+84907654321") == []  # the alert's geocode names Phan Thiết only
+
+
+def test_a_moderate_cap_alert_stays_on_screens(app, app_ctx, post, outbox_app, make_contact):
+    from sms.models import Campaign
+
+    make_contact("+84901234567", region="BT-PT")
+    infos = [("vi-VN", "Moderate", "Triều cường", "Hạn chế ra bãi biển", "BT-PT")]
+    assert post(cap(infos=infos)).get_json()["result"] == "raised"
+    assert db.session.scalars(select(Campaign)).all() == [] and _outbox("+84901234567") == []
+
+
+def test_an_update_replaces_in_one_step_and_is_announced_as_an_update(app, post):
+    from signage.signals import alert_cancelled, alert_raised, alert_updated
+
+    heard = []
+
+    def listen(name):
+        return lambda sender, **kwargs: heard.append((name, kwargs))
+
+    receivers = {name: listen(name) for name in ("raised", "updated", "cancelled")}
+    alert_raised.connect(receivers["raised"], app)
+    alert_updated.connect(receivers["updated"], app)
+    alert_cancelled.connect(receivers["cancelled"], app)
+    try:
+        post(cap())
+        first = "nchmf.gov.vn,VN-NCHMF-2026-0042,2026-11-23T16:00:00+07:00"
+        post(cap(identifier="VN-NCHMF-2026-0043", msg_type="Update", references=first,
+                 sent="2026-11-23T17:00:00+07:00"))
+    finally:
+        for signal, name in ((alert_raised, "raised"), (alert_updated, "updated"), (alert_cancelled, "cancelled")):
+            signal.disconnect(receivers[name], app)
+    old, new = _alerts(app)
+    assert [name for name, _kwargs in heard] == ["raised", "updated"]  # no "cancelled" for the replaced alert
+    updated = heard[1][1]
+    assert updated["replaces"] == [old.id] and updated["alert_id"] == new.id
+    assert updated["send_sms"] is True and updated["severity"] == "extreme" and updated["user_id"] is None
+    assert old.cancelled_at == new.started_at  # one commit: no poll sees neither

@@ -1,8 +1,10 @@
 """CAP 1.2 (OASIS Common Alerting Protocol) as a source of emergency alerts.
 
 A warning system POSTs a CAP message to `/api/alerts/cap` with `Authorization: Bearer <ALERTS_CAP_TOKEN>`.
-Only `status` Actual is put on air. `msgType` Alert raises an alert, Update replaces the alerts it references,
-Cancel cancels them. Each `<info>` gives the message in its language (headline and description); `<area>`
+Only `status` Actual is put on air. `msgType` Alert raises an alert, Update replaces the alerts it references
+(`alerts.service.update_alert`: one commit, so the screens never drop the warning in between), Cancel cancels
+them. Extreme and Severe alerts (and their updates) also go out by SMS (`alerts.service.SMS_SEVERITIES`; the SMS
+package acts on the signal). Each `<info>` gives the message in its language (headline and description); `<area>`
 geocodes whose value is a region code target that region, otherwise the whole ALERTS_CAP_REGION (default: the
 root region). A message that was already received (same sender, identifier and sent time) changes nothing.
 """
@@ -16,8 +18,8 @@ from defusedxml.common import DefusedXmlException
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import select
 
-from players.alert_models import EmergencyAlert, Severity
-from players.alerts import AlertError, cancel_alert, raise_alert
+from alerts.models import EmergencyAlert, Severity
+from alerts.service import AlertError, cancel_alert, should_sms_cap, update_alert
 from signage.extensions import csrf, db
 from signage.models import Region
 
@@ -92,13 +94,14 @@ def apply(cap: dict) -> dict:
         return {"result": "ignored", "why": f"status {cap['status'] or 'missing'}"}
     if db.session.scalar(select(EmergencyAlert.id).where(EmergencyAlert.cap_reference == cap["reference"])):
         return {"result": "duplicate"}
-    cancelled = []
-    if cap["msg_type"] in ("Update", "Cancel"):
-        for ref in cap["references"]:
-            for alert in db.session.scalars(select(EmergencyAlert).where(EmergencyAlert.cap_reference == ref)):
-                cancel_alert(alert)
-                cancelled.append(alert.id)
+    # An Alert's references are only informative (CAP 1.2 §3.2.1): only Update and Cancel act on them.
+    refs = cap["references"] if cap["msg_type"] in ("Update", "Cancel") else []
+    referenced = [alert for ref in refs
+                  for alert in db.session.scalars(select(EmergencyAlert).where(EmergencyAlert.cap_reference == ref))]
+    cancelled = [alert.id for alert in referenced]
     if cap["msg_type"] == "Cancel":
+        for alert in referenced:
+            cancel_alert(alert)
         return {"result": "cancelled", "alerts": cancelled}
     if cap["msg_type"] not in ("Alert", "Update"):
         return {"result": "ignored", "why": f"msgType {cap['msg_type'] or 'missing'}"}
@@ -109,8 +112,9 @@ def apply(cap: dict) -> dict:
     messages.setdefault("vi", next(iter(messages.values())))
     targets = [r.id for r in db.session.scalars(select(Region).where(Region.code.in_(cap["area_codes"])))
                if owner.contains(r)] if cap["area_codes"] else []
-    alert = raise_alert(region_id=owner.id, messages=messages, severity=cap["severity"],
-                        target_region_ids=targets or [owner.id], source="cap", cap_reference=cap["reference"])
+    alert = update_alert(referenced, region_id=owner.id, messages=messages,
+                         severity=cap["severity"], target_region_ids=targets or [owner.id], source="cap",
+                         cap_reference=cap["reference"], send_sms=should_sms_cap(cap["severity"]))
     return {"result": "raised", "alert": alert.id, "cancelled": cancelled}
 
 
@@ -132,9 +136,6 @@ def receive():
 
 
 def init_app(app: Flask) -> None:
-    import os
-
-    app.config.setdefault("ALERTS_CAP_TOKEN", os.environ.get("ALERTS_CAP_TOKEN", ""))
-    app.config.setdefault("ALERTS_CAP_REGION", os.environ.get("ALERTS_CAP_REGION", ""))
+    """The endpoint; ALERTS_CAP_TOKEN and ALERTS_CAP_REGION are declared in alerts/settings.py."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
