@@ -22,6 +22,7 @@ from player_bench_env import BenchEnv, median, percentile
 def busy_schedule(screen_id: int) -> None:
     from content import rendering
     from content.models import Media, Render, Ticker
+    from content.workflow import snapshot
     from signage.extensions import db
     from signage.models import Screen, ScreenGroup
     from signage.scheduling.models import Playlist, PlaylistItem, ScheduleEntry, ScheduleTarget, ScreenDefault
@@ -36,7 +37,9 @@ def busy_schedule(screen_id: int) -> None:
         video = i % 11 == 0
         m = Media(region_id=region.id, name=f"Bench media {i}", sha256=sha, ext="mp4" if video else "jpg",
                   mime="video/mp4" if video else "image/jpeg", kind="video" if video else "image", size=500_000 + i,
-                  width=1920, height=1080, duration_s=30.0 if video else None)
+                  width=1920, height=1080, duration_s=30.0 if video else None, approval_state="approved")
+        m.on_air = snapshot(m)  # approved: only approved media reach screens
+        m.on_air_version = m.on_air["version"]
         db.session.add(m)
         if not video:
             key = rendering.rendition_key(sha, screen.width, screen.height)

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     add_nav(app, "content_media.index", _l("Media"))
     add_nav(app, "content_slides.index", _l("Slides"))
     add_nav(app, "content_tickers.index", _l("Tickers"))
+    register_queue(app, media.queue_items)
     register_queue(app, slides.queue_items)
     register_queue(app, tickers.queue_items)
     app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)

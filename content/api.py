@@ -1,7 +1,9 @@
 """The contract other packages (scheduling, player API) use to read content. Plain dicts and lists.
 
-Only approved, on-air versions are ever exposed here. Lookups are indexed table reads; rendering
-always happens in RQ jobs (enqueued idempotently when something is missing).
+Only approved, on-air versions are ever exposed here: a media item plays its approved file (`on_air`,
+named by sha256), never the latest upload, and a slide shows the image file it was approved with. Lookups
+are indexed table reads; rendering always happens in RQ jobs (enqueued idempotently when something is
+missing).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def _in_subtree(model, region: Region):
 
 
 def schedulable_items(region_id: int) -> list[dict]:
-    """Approved slides, media and approved tickers owned by the region or anything below it."""
+    """Approved slides, media and tickers owned by the region or anything below it."""
     region = db.session.get(Region, region_id)
     if region is None:
         return []
@@ -34,7 +36,8 @@ def schedulable_items(region_id: int) -> list[dict]:
                                     .order_by(Slide.name)):
         items.append({"type": "slide", "id": slide.id, "name": slide.name,
                       "default_duration_s": int(slide.on_air.get("duration_s") or slide.duration_s)})
-    for media in db.session.scalars(_in_subtree(Media, region).order_by(Media.name)):
+    for media in db.session.scalars(_in_subtree(Media, region).where(Media.on_air_version.is_not(None))
+                                    .order_by(Media.name)):
         items.append({"type": "media", "id": media.id, "name": media.name,
                       "default_duration_s": media.default_duration_s})
     for ticker in db.session.scalars(_in_subtree(Ticker, region).where(Ticker.on_air_version.is_not(None))
@@ -53,8 +56,8 @@ def _get(item_type: str, item_id: int):
 
 
 def _load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Slide | Media | Ticker]:
-    """The items behind these keys in one query per type (and the images their slides show), held in the
-    returned dict: the session's identity map alone keeps nothing alive."""
+    """The items behind these keys in one query per type, held in the returned dict: the session's identity
+    map alone keeps nothing alive. (A slide's snapshot names its image file itself: no media lookup.)"""
     by_type: dict[str, set[int]] = {}
     for item_type, item_id in keys:
         if item_type in MODELS:
@@ -65,12 +68,6 @@ def _load(keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Slide | Medi
         for chunk in in_chunks(sorted(ids)):
             for item in db.session.scalars(select(model).where(model.id.in_(chunk))):
                 found[(item_type, item.id)] = item
-    images = {snap["media_id"] for (t, _), item in found.items() if t == "slide"
-              for snap in (item.on_air or {}, (item.on_air or {}).get("previous") or {}) if snap.get("media_id")}
-    images -= {i for (t, i) in found if t == "media"}
-    for chunk in in_chunks(sorted(images)):
-        for media in db.session.scalars(select(Media).where(Media.id.in_(chunk))):
-            found[("media", media.id)] = media
     return found
 
 
@@ -82,11 +79,7 @@ def in_chunks(values: list) -> Iterator[list]:
 
 def is_schedulable(item_type: str, item_id: int) -> bool:
     item = _get(item_type, item_id)
-    if item is None:
-        return False
-    if isinstance(item, Media):
-        return True
-    return item.on_air is not None
+    return item is not None and item.on_air is not None
 
 
 def item_label(item_type: str, item_id: int) -> str:
@@ -95,16 +88,16 @@ def item_label(item_type: str, item_id: int) -> str:
 
 
 def item_languages(item_type: str, item_id: int) -> list[str]:
-    """Languages the on-air version has text for. Media carry no text: every language."""
+    """Languages the on-air version has text for. Approved media carry no text: every language."""
     item = _get(item_type, item_id)
     return _languages(item) if item is not None else []
 
 
 def _languages(item: Slide | Media | Ticker) -> list[str]:
-    if isinstance(item, Media):
-        return list(CONTENT_LANGUAGES)
     if not item.on_air:
         return []
+    if isinstance(item, Media):
+        return list(CONTENT_LANGUAGES)
     if isinstance(item, Ticker):
         texts = item.on_air.get("texts") or {}
         return [lang for lang in CONTENT_LANGUAGES if (texts.get(lang) or "").strip()]
@@ -114,9 +107,8 @@ def _languages(item: Slide | Media | Ticker) -> list[str]:
 def asset_for(item_type: str, item_id: int, width: int, height: int, lang: str,
               screen_id: int | None) -> dict | None:
     """The file a screen plays for this item, or None (render enqueued) when it is not ready yet."""
-    items = _load([(item_type, item_id)])  # held: it also carries the slide's image
-    item = items.get((item_type, item_id))
-    if item is None or isinstance(item, Ticker):
+    item = _get(item_type, item_id)
+    if item is None or isinstance(item, Ticker) or not item.on_air:
         return None
     return _assets([(item, lang)], width, height, screen_id)[0]
 
@@ -131,7 +123,7 @@ def playable(keys: Iterable[tuple[str, int]], width: int, height: int, languages
     wanted: list[tuple[tuple[str, int], str, Slide | Media]] = []
     for key in keys:
         item = items.get(key)
-        if item is None or isinstance(item, Ticker) or (isinstance(item, Slide) and not item.on_air):
+        if item is None or isinstance(item, Ticker) or not item.on_air:
             continue
         available = set(_languages(item))
         wanted += [(key, lang, item) for lang in languages if lang in available]
@@ -159,9 +151,10 @@ def _assets(wanted: list[tuple[Slide | Media, str]], width: int, height: int,
         renders.update((r.key, r) for r in db.session.scalars(select(Render).where(Render.key.in_(chunk))))
     found: list[dict | None] = []
     for (item, _), plan in zip(wanted, plans, strict=True):
-        if isinstance(item, Media) and item.kind == MediaKind.VIDEO.value:
-            found.append({"url": item.url, "sha256": item.sha256, "size": item.size, "mime": item.mime,
-                          "kind": "video", "duration_s": item.duration_s})
+        if isinstance(item, Media) and item.on_air and item.on_air["kind"] == MediaKind.VIDEO.value:
+            snap = item.on_air
+            found.append({"url": item.on_air_url, "sha256": snap["sha256"], "size": snap["size"],
+                          "mime": snap["mime"], "kind": "video", "duration_s": snap.get("duration_s")})
             continue
         if plan is None:
             found.append(None)
@@ -177,15 +170,16 @@ def _assets(wanted: list[tuple[Slide | Media, str]], width: int, height: int,
 
 def render_plan(item: Slide | Media, width: int, height: int, lang: str,
                  screen_id: int | None) -> tuple[str, tuple, str | None] | None:
-    """(render key, the job that makes it, the key of the previous on-air version's file) for an image
-    or an on-air slide; None for anything else."""
-    if isinstance(item, Media):
-        if item.kind == MediaKind.VIDEO.value:
-            return None
-        return (rendering.rendition_key(item.sha256, width, height),
-                ("content.jobs.make_rendition", item.id, width, height), None)
+    """(render key, the job that makes it, the key of the previous on-air version's file) for an approved
+    image (its approved file) or an on-air slide; None for anything else."""
     if not item.on_air:
         return None
+    if isinstance(item, Media):
+        if item.on_air["kind"] == MediaKind.VIDEO.value:
+            return None
+        sha = item.on_air["sha256"]
+        return (rendering.rendition_key(sha, width, height),
+                ("content.jobs.make_rendition", item.id, width, height, sha), None)
     spec = rendering.slide_spec(item.id, item.on_air, width, height, lang, screen_id)
     previous = item.on_air.get("previous")
     fallback = rendering.spec_key(rendering.slide_spec(item.id, previous, width, height, lang, screen_id)) \
@@ -197,9 +191,8 @@ def render_plan(item: Slide | Media, width: int, height: int, lang: str,
 def ensure_renders(item_type: str, item_id: int, sizes: list[tuple[int, int]], langs: list[str],
                    screen_ids: list[int]) -> None:
     """Enqueue every render a schedule will need (no-op for what is cached or already pending)."""
-    items = _load([(item_type, item_id)])
-    item = items.get((item_type, item_id))
-    if isinstance(item, Media):
+    item = _get(item_type, item_id)
+    if isinstance(item, Media) and item.on_air:
         wanted, per_screen = [(item, "vi")], [None]
     elif isinstance(item, Slide) and item.on_air:
         wanted = [(item, lang) for lang in langs or ["vi"]]

@@ -73,20 +73,29 @@ def fit_rendition(path, width: int, height: int) -> tuple[bytes, int, int]:
         return buffer.getvalue(), img.width, img.height
 
 
-def make_rendition(media_id: int, width: int, height: int) -> str | None:
+def make_rendition(media_id: int, width: int, height: int, sha256: str | None = None) -> str | None:
+    """A rendition of the item's working file, or of `sha256` when that is its approved (on-air) file:
+    screens ask for the approved one, the library and the reviewer for the working one."""
     media = db.session.get(Media, media_id)
     if media is None or media.kind != MediaKind.IMAGE.value:
         return None
-    key = rendering.rendition_key(media.sha256, width, height)
+    files = {media.sha256: media.ext}
+    if media.on_air:
+        files[media.on_air["sha256"]] = media.on_air["ext"]
+    sha = sha256 or media.sha256
+    if sha not in files:  # replaced and approved again meanwhile: nobody asks for that file any more
+        rendering.clear_pending(rendering.rendition_key(sha, width, height))
+        return None
+    key = rendering.rendition_key(sha, width, height)
     try:
         if rendering.find_render(key) is not None:
             return key
-        data, w, h = fit_rendition(storage.path_for(media.sha256, media.ext), width, height)
+        data, w, h = fit_rendition(storage.path_for(sha, files[sha]), width, height)
         rendering.save_render(key, data, "jpg", "image/jpeg", w, h)
     finally:
         rendering.clear_pending(key)
-    if (width, height) != rendering.THUMB_SIZE:
-        notify_changed("media", media_id)
+    if (width, height) != rendering.THUMB_SIZE and media.on_air and sha == media.on_air["sha256"]:
+        notify_changed("media", media_id)  # screens were waiting for it (a draft's file reaches none)
     return key
 
 

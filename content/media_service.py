@@ -1,4 +1,6 @@
-"""Media library operations: add an upload, find where an item is used, delete (refused while on air)."""
+"""Media library operations: add an upload (a draft until approved), replace its file (back to review, the
+approved file stays on air), find where an item is used, delete (refused while on air), and which stored
+files are still needed."""
 
 from __future__ import annotations
 
@@ -68,28 +70,29 @@ def add_upload(stream: BinaryIO, filename: str | None, region_id: int, user_id: 
     return media, True
 
 
-def replace_file(media: Media, stream: BinaryIO) -> None:
-    """Put new bytes behind an existing item (same id, so schedules keep it). Screens showing the item,
-    or an on-air slide using it, hear about it after the commit. Raises UploadRejected, nothing changed."""
-    from content.api import notify_changed
+def replace_file(media: Media, stream: BinaryIO) -> list[Slide]:
+    """Put new bytes behind an existing item (same id, so schedules keep it) as its new working file. The
+    item goes back to review, and so does every slide whose working copy shows it; screens keep the approved
+    file (the on-air snapshots pin it) until those are approved again, so nothing on air changes here.
+    Returns the slides sent back to review. Raises UploadRejected, nothing changed."""
+    from content import workflow
 
     accepted = intake(stream)
     if accepted.kind != media.kind:
         accepted.discard()
         raise UploadRejected(_("Replace an image with an image and a video with a video."))
+    if accepted.sha256 == media.sha256:
+        accepted.discard()
+        return []  # the same bytes: nothing to review again
     old_sha, old_ext = media.sha256, media.ext
     accepted.adopt()
     media.sha256, media.ext, media.mime, media.size = accepted.sha256, accepted.ext, accepted.mime, accepted.size
     media.width, media.height, media.duration_s = accepted.width, accepted.height, accepted.duration_s
+    slides = workflow.media_file_replaced(media)
     db.session.commit()
-    if old_sha != media.sha256 and not db.session.scalar(
-            select(func.count()).select_from(Media).where(Media.sha256 == old_sha)):
-        storage.remove(old_sha, old_ext)
+    remove_file_if_unused(old_sha, old_ext)
     enqueue_renditions(media.id)
-    notify_changed("media", media.id)
-    for slide in slides_using(media.id):
-        if (slide.on_air or {}).get("media_id") == media.id:
-            notify_changed("slide", slide.id)
+    return slides
 
 
 def enqueue_renditions(media_id: int) -> None:
@@ -141,11 +144,46 @@ def delete_media(media: Media) -> None:
         raise MediaInUse(_("Still used by slides: %(names)s. Remove it from them first.", names=names))
     if scheduled("media", media.id):
         raise MediaInUse(_("This item is in a schedule that is on air. Remove it from the schedule first."))
-    sha, ext, media_id = media.sha256, media.ext, media.id
+    files = {(media.sha256, media.ext)}
+    if media.on_air:
+        files.add((media.on_air["sha256"], media.on_air["ext"]))
+    media_id = media.id
     db.session.delete(media)
     db.session.commit()
-    if not db.session.scalar(select(func.count()).select_from(Media).where(Media.sha256 == sha)):
-        storage.remove(sha, ext)
+    for sha, ext in files:
+        remove_file_if_unused(sha, ext)
     from content.api import notify_changed
 
     notify_changed("media", media_id)
+
+
+# ---- which stored files are still needed
+
+
+def pinned_files() -> set[tuple[str, str]]:
+    """(sha256, ext) of every file an on-air snapshot names: each media item's approved file, and the image
+    each on-air slide (and the previous version screens fall back to) was approved with. These stay in the
+    store even when no media item's working copy has those bytes any more."""
+    files: set[tuple[str, str]] = set()
+    for snap in db.session.scalars(select(Media.on_air).where(Media.on_air.is_not(None))):
+        if snap and snap.get("sha256"):
+            files.add((snap["sha256"], snap["ext"]))
+    for snap in db.session.scalars(select(Slide.on_air).where(Slide.on_air.is_not(None))):
+        for version in (snap or {}, (snap or {}).get("previous") or {}):
+            if version.get("image"):
+                files.add((version["image"]["sha256"], version["image"]["ext"]))
+    return files
+
+
+def file_in_use(sha: str) -> bool:
+    """A media item's working file, an on-air snapshot's pinned file or a render has these bytes."""
+    if db.session.scalar(select(func.count()).select_from(Media).where(Media.sha256 == sha)):
+        return True
+    if db.session.scalar(select(func.count()).select_from(Render).where(Render.sha256 == sha)):
+        return True
+    return sha in {pinned_sha for pinned_sha, _ in pinned_files()}
+
+
+def remove_file_if_unused(sha: str, ext: str) -> None:
+    if not file_in_use(sha):
+        storage.remove(sha, ext)

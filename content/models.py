@@ -1,8 +1,9 @@
 """Content models: media items, slides, tickers, rendered files and QR scans.
 
-Slides and tickers are approvable. The working copy lives in the columns; what screens show is the
-`on_air` JSON snapshot taken at approval, so editing approved content never changes the air until the
-new version is approved.
+Media, slides and tickers are approvable. The working copy lives in the columns; what screens show is the
+`on_air` JSON snapshot taken at approval, so editing approved content (or replacing a media item's file)
+never changes the air until the new version is approved. A snapshot names the exact files it shows by
+sha256: a media item's approved file, and the image an approved slide was approved with.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ class SlideTemplate(enum.StrEnum):
     EMERGENCY = "emergency"
 
 
-class Media(Audited, db.Model):
-    """An uploaded image or video; the bytes live content-addressed under MEDIA_ROOT (by sha256)."""
+class Media(Audited, Approvable, db.Model):
+    """An uploaded image or video; the bytes live content-addressed under MEDIA_ROOT (by sha256).
+
+    The columns describe the working file (the latest upload); `on_air` is the approved one screens play:
+    {sha256, ext, mime, kind, size, width, height, duration_s, version, approved_at}."""
 
     __tablename__ = "content_media"
 
@@ -56,16 +60,25 @@ class Media(Audited, db.Model):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    on_air: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    on_air_version: Mapped[int | None] = mapped_column(Integer, index=True)
     region: Mapped[Region] = relationship()
 
     @property
     def url(self) -> str:
+        """The working file (what the library and the reviewer see)."""
         return f"/media/{self.sha256}.{self.ext}"
 
     @property
+    def on_air_url(self) -> str | None:
+        """The approved file screens play, or None before the first approval."""
+        return f"/media/{self.on_air['sha256']}.{self.on_air['ext']}" if self.on_air else None
+
+    @property
     def default_duration_s(self) -> int:
-        if self.kind == MediaKind.VIDEO.value and self.duration_s:
-            return max(1, round(self.duration_s))
+        duration = (self.on_air or {}).get("duration_s", self.duration_s)
+        if self.kind == MediaKind.VIDEO.value and duration:
+            return max(1, round(duration))
         return DEFAULT_IMAGE_SECONDS
 
 
@@ -81,7 +94,8 @@ class Slide(Audited, Approvable, db.Model):
     media_id: Mapped[int | None] = mapped_column(ForeignKey("content_media.id", ondelete="SET NULL"), index=True)
     qr_url: Mapped[str] = mapped_column(String(1000), default="")
     duration_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_IMAGE_SECONDS)
-    #: Snapshot of the approved version screens show: template, texts, media_id, qr_url, duration_s, version.
+    #: Snapshot of the approved version screens show: template, texts, media_id, image (the media file it was
+    #: approved with, {sha256, ext}, or None), qr_url, duration_s, version.
     on_air: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     on_air_version: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

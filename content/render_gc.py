@@ -9,12 +9,14 @@ The live set is computed with the very functions screens are served with (`conte
   of the screen's languages plus Vietnamese (what the manifest, the approval pre-render and the status
   thumbnail ask for), per screen only when a QR code makes the render differ by screen;
 - every media item: its thumbnail and one rendition per screen size in service, and its cover-fitted
-  sources at the boxes the renderer asks for at those sizes (found by asking the renderer itself).
+  sources at the boxes the renderer asks for at those sizes (found by asking the renderer itself) — for its
+  working file, its approved (on-air) file, and the image files on-air slides were approved with.
 
 A render outside that set goes only once it is older than RENDER_GC_GRACE_DAYS (players holding an older
 manifest can still download recent files). Rows are deleted and committed first; a file goes afterwards,
-and only when no Render row and no Media row has its sha256 (files are shared, content-addressed): a crash
-in between leaves at worst an orphan file (`flask content gc` removes those), never a row without a file.
+and only when no Render row, no Media row and no on-air snapshot (`media_service.pinned_files`) has its
+sha256 (files are shared, content-addressed): a crash in between leaves at worst an orphan file (`flask
+content gc` removes those), never a row without a file, and never loses a file an approved version shows.
 
 Runs daily on the RQ scheduler of `flask worker`: each run plans the next one (`enqueue_at`, one job id
 per day), and any content or screen change plans one if none is planned (so a flushed Redis heals).
@@ -32,7 +34,7 @@ from flask import Flask, current_app
 from PIL import Image
 from sqlalchemy import delete, select
 
-from content import api, renderer, rendering, storage
+from content import api, media_service, renderer, rendering, storage
 from content.models import Media, Render, Slide, SlideTemplate
 from signage.extensions import db
 from signage.models import Region, Screen
@@ -154,7 +156,9 @@ def _media_keys(screens: list[Screen]) -> set[str]:
     renditions = [rendering.THUMB_SIZE, *sizes]
     boxes = cover_boxes(sizes)
     keys: set[str] = set()
-    for sha in db.session.scalars(select(Media.sha256).distinct()):
+    shas = set(db.session.scalars(select(Media.sha256).distinct()))
+    shas |= {sha for sha, _ext in media_service.pinned_files()}
+    for sha in sorted(shas):
         keys.update(rendering.rendition_key(sha, w, h) for w, h in renditions)
         keys.update(rendering.source_key(sha, w, h) for w, h in boxes)
     return keys
@@ -206,14 +210,16 @@ def collect(*, dry_run: bool = False, now: datetime | None = None) -> Collected:
 
 
 def _remove_files(candidates: set[tuple[str, str]], *, pretend_deleted: set[int], dry_run: bool) -> tuple[int, int]:
-    """Unlink (or count) the files among these that no Render and no Media row refers to. The check runs
-    chunk by chunk right before the unlinks, so a row committed meanwhile keeps its file."""
+    """Unlink (or count) the files among these that no Render row, no Media row and no on-air snapshot
+    refers to. The check runs chunk by chunk right before the unlinks, so a row committed meanwhile keeps
+    its file."""
     files = size = 0
     for chunk in api.in_chunks(sorted(candidates)):
         shas = sorted({sha for sha, _ in chunk})
         used = {sha for render_id, sha in db.session.execute(
             select(Render.id, Render.sha256).where(Render.sha256.in_(shas))) if render_id not in pretend_deleted}
         used.update(db.session.scalars(select(Media.sha256).where(Media.sha256.in_(shas))))
+        used.update({sha for sha, _ext in media_service.pinned_files()}.intersection(shas))
         db.session.commit()  # end the read: the next chunk's check sees rows committed in the meantime
         for sha, ext in chunk:
             if sha in used:

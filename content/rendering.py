@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from content import fonts, storage
-from content.models import Media, MediaKind, Render
+from content.models import Render
 from content.qrlinks import tracked_url
 from signage.extensions import db
 from signage.redis_client import get_queue, get_redis
@@ -43,15 +43,13 @@ def slide_languages(snapshot: dict) -> list[str]:
 
 
 def slide_spec(slide_id: int, snapshot: dict, width: int, height: int, lang: str, screen_id: int | None) -> dict:
-    """Everything the renderer needs (and nothing else), as plain JSON-able data."""
+    """Everything the renderer needs (and nothing else), as plain JSON-able data. The image is the file the
+    snapshot pins (`workflow.snapshot`), so the same snapshot always renders the same pixels."""
     texts = snapshot.get("texts") or {}
     if lang not in slide_languages(snapshot):
         lang = "vi"
-    image = None
-    if snapshot.get("media_id"):
-        media = db.session.get(Media, snapshot["media_id"])
-        if media is not None and media.kind == MediaKind.IMAGE.value:
-            image = {"sha256": media.sha256, "ext": media.ext}
+    pinned = snapshot.get("image")  # the file approved with the slide, never the media item's current one
+    image = {"sha256": pinned["sha256"], "ext": pinned["ext"]} if pinned else None
     qr = tracked_url(slide_id, screen_id) if snapshot.get("qr_url") else None
     return {
         "template": snapshot.get("template", "title_body"),

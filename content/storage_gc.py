@@ -1,5 +1,6 @@
-"""Garbage collection of the media store: files that no row refers to (left by a crash between writing a
-file and committing its row) and abandoned temporary uploads."""
+"""Garbage collection of the media store: files that no row and no on-air snapshot refers to (left by a
+crash between writing a file and committing its row, or replaced files no approved version shows any more)
+and abandoned temporary uploads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from sqlalchemy import select
 
 from content import storage
+from content.media_service import pinned_files
 from content.models import Media, Render
 from signage.extensions import db
 
@@ -19,6 +21,7 @@ def collect(tmp_max_age_s: int = 24 * 3600, orphan_min_age_s: int = 3600, *, dry
     now = time.time()
     known = {f"{sha}.{ext}" for sha, ext in db.session.execute(select(Media.sha256, Media.ext))}
     known |= {f"{sha}.{ext}" for sha, ext in db.session.execute(select(Render.sha256, Render.ext))}
+    known |= {f"{sha}.{ext}" for sha, ext in pinned_files()}  # approved versions still show these
     removed = {"orphans": 0, "temporary": 0}
     for path in root.glob("??/*"):
         if (path.is_file() and storage.SHA_NAME.match(path.name) and path.name not in known

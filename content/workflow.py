@@ -1,43 +1,60 @@
-"""Approval of slides and tickers on top of signage.approval, with the on-air snapshot.
+"""Approval of media, slides and tickers on top of signage.approval, with the on-air snapshot.
 
 Approving copies the working version into `on_air` (what screens show); editing an approved item only
 touches the working copy and sends it back to draft, so the approved version stays on air until the
-next approval.
+next approval. A snapshot is exact, content included: a media item's names its file by sha256, and a
+slide's pins the image file it was approved with (`image`), so replacing a media item's file changes
+nothing on air until the media item, and each slide showing it, is approved again.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from content.models import Slide, Ticker
+from content.models import Media, MediaKind, Slide, Ticker
 from signage import approval
 from signage.extensions import db
 from signage.models import Region, Screen
 from signage.timeutil import utcnow
 
+#: The approvable kinds of this package.
+Approved = Media | Slide | Ticker
 
-def snapshot(item: Slide | Ticker) -> dict:
+
+def snapshot(item: Approved) -> dict:
     version = (item.on_air_version or 0) + 1
+    if isinstance(item, Media):
+        return {"version": version, "approved_at": utcnow().isoformat(), "sha256": item.sha256, "ext": item.ext,
+                "mime": item.mime, "kind": item.kind, "size": item.size, "width": item.width,
+                "height": item.height, "duration_s": item.duration_s}
     common = {"version": version, "name": item.name, "duration_s": item.duration_s,
               "approved_at": utcnow().isoformat()}
     if isinstance(item, Slide):
         return {**common, "template": item.template, "texts": item.texts, "media_id": item.media_id,
-                "qr_url": item.qr_url}
+                "image": pinned_image(item), "qr_url": item.qr_url}
     return {**common, "texts": item.texts, "speed_px_s": item.speed_px_s, "fg": item.fg, "bg": item.bg,
             "valid_from": item.valid_from.isoformat() if item.valid_from else None,
             "valid_until": item.valid_until.isoformat() if item.valid_until else None}
 
 
-def item_type(item: Slide | Ticker) -> str:
-    return "slide" if isinstance(item, Slide) else "ticker"
+def pinned_image(slide: Slide) -> dict | None:
+    """The image file the slide shows now (what its approver sees in the preview), as {sha256, ext}."""
+    media = db.session.get(Media, slide.media_id) if slide.media_id else None
+    if media is None or media.kind != MediaKind.IMAGE.value:
+        return None
+    return {"sha256": media.sha256, "ext": media.ext}
 
 
-def submit(item: Slide | Ticker) -> None:
+def item_type(item: Approved) -> str:
+    return {Media: "media", Slide: "slide", Ticker: "ticker"}[type(item)]
+
+
+def submit(item: Approved) -> None:
     approval.submit(item)
     db.session.commit()
 
 
-def approve(item: Slide | Ticker, comment: str = "") -> None:
+def approve(item: Approved, comment: str = "") -> None:
     """Approve and put this version on air; subscribers hear about it after the commit."""
     from content.api import notify_changed
 
@@ -70,11 +87,22 @@ def prerender(slide: Slide) -> None:
             asset_for("slide", slide.id, screen.width, screen.height, lang, screen.id)
 
 
-def reject(item: Slide | Ticker, comment: str) -> None:
+def reject(item: Approved, comment: str) -> None:
     approval.reject(item, comment)
     db.session.commit()
 
 
-def edited(item: Slide | Ticker) -> None:
+def edited(item: Approved) -> None:
     """The working copy changed: back to review (the on-air snapshot is untouched)."""
     approval.reopen(item)
+
+
+def media_file_replaced(media: Media) -> list[Slide]:
+    """A media item's working file changed: the item goes back to review, and so does every slide whose
+    working copy shows it (their approvers saw the old picture). On-air snapshots keep their files.
+    Returns those slides; the caller commits."""
+    edited(media)
+    slides = db.session.scalars(select(Slide).where(Slide.media_id == media.id).order_by(Slide.name)).all()
+    for slide in slides:
+        edited(slide)
+    return list(slides)

@@ -91,6 +91,8 @@ class RegionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64), Regexp(r"^[A-Za-z0-9_.-]+$")])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent_id = SelectField(_l("Parent region"), coerce=int)
+    #: Only on the edit page of an admin above the region (regions_views.can_grant_self_approval).
+    allow_self_approval = BooleanField(_l("One-person centre: its approvers may approve their own submissions"))
 
 
 class ScreenGroupForm(FlaskForm):

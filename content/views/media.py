@@ -1,17 +1,20 @@
-"""The media library: upload (drag-and-drop, bulk, progress), browse and search, tags, where used, delete."""
+"""The media library: upload (drag-and-drop, bulk, progress), browse and search, tags, where used, delete,
+and approval: an upload is a draft, and only its approved file reaches screens (four eyes, like slides)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from content import media_service
+from content import media_service, workflow
 from content.intake import UploadRejected
 from content.models import Media
+from signage.approval import ApprovalError
 from signage.extensions import db
-from signage.models import Region
+from signage.models import Region, User
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 
 bp = Blueprint("content_media", __name__, url_prefix="/content/media", template_folder="../templates")
@@ -51,7 +54,8 @@ def upload():
             continue
         results.append({"name": upload_file.filename, "ok": True, "id": media.id, "created": created,
                         "url": url_for("content_media.show", media_id=media.id),
-                        "message": _("Uploaded.") if created else _("Already in the library.")})
+                        "message": _("Uploaded as a draft: submit it for approval to put it on air.")
+                        if created else _("Already in the library.")})
     if not files:
         results.append({"name": "", "ok": False, "message": _("Choose at least one file.")})
     status = 200 if any(r["ok"] for r in results) else 400
@@ -92,13 +96,56 @@ def replace(media_id: int):
     if not upload_file or not upload_file.filename:
         flash(_("Choose at least one file."), "error")
         return redirect(url_for("content_media.show", media_id=media_id)), 303
+    before = media.sha256
     try:
-        media_service.replace_file(media, upload_file.stream)
+        slides = media_service.replace_file(media, upload_file.stream)
     except UploadRejected as exc:
         flash(str(exc), "error")
         return redirect(url_for("content_media.show", media_id=media_id)), 303
-    flash(_("File replaced: screens showing it will update."), "success")
+    if media.sha256 == before:
+        flash(_("This is already the item's file: nothing changed."), "success")
+    elif media.on_air:
+        flash(_("File replaced. It needs approval; screens keep the approved file until then."), "success")
+    else:
+        flash(_("File replaced."), "success")
+    if slides:
+        flash(_("Slides showing it need approval again: %(names)s.", names=", ".join(s.name for s in slides)),
+              "success")
     return redirect(url_for("content_media.show", media_id=media_id)), 303
+
+
+def _transition(media_id: int, action: str):
+    media = get_scoped_or_404(Media, media_id)
+    steps = {"submit": (workflow.submit, _("Submitted for approval.")),
+             "approve": (workflow.approve, _("Approved: this version is now on air.")),
+             "reject": (workflow.reject, _("Rejected with a comment to the author."))}
+    step, done = steps[action]
+    try:
+        step(media) if action == "submit" else step(media, request.form.get("comment", ""))
+    except ApprovalError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("content_media.show", media_id=media_id)), 303
+
+
+@bp.route("/<int:media_id>/submit", methods=["POST"])
+@login_required
+def submit(media_id: int):
+    return _transition(media_id, "submit")
+
+
+@bp.route("/<int:media_id>/approve", methods=["POST"])
+@login_required
+def approve(media_id: int):
+    return _transition(media_id, "approve")
+
+
+@bp.route("/<int:media_id>/reject", methods=["POST"])
+@login_required
+def reject(media_id: int):
+    return _transition(media_id, "reject")
 
 
 @bp.route("/<int:media_id>/delete", methods=["POST"])
@@ -127,3 +174,16 @@ def image_choices() -> list[tuple[int, str]]:
     return [(m.id, m.name) for m in db.session.scalars(query)]
 
 
+def queue_items() -> list[dict]:
+    """Approvers' queue provider: submitted media in the approver's region."""
+    query = scoped_select(Media).where(Media.approval_state == "submitted")
+    items = db.session.scalars(query).all()
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({m.submitted_by_id for m in items if m.submitted_by_id})))}
+    return [{"kind": _("Photo or video"), "title": m.name, "submitted_at": m.submitted_at,
+             "submitted_by": _name(users.get(m.submitted_by_id)),
+             "url": url_for("content_media.show", media_id=m.id)} for m in items]
+
+
+def _name(user: User | None) -> str | None:
+    return (user.display_name or user.username) if user else None

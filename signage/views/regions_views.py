@@ -1,4 +1,5 @@
-"""Regions: the tree in the user's scope; admins add regions and move subtrees (cycles refused)."""
+"""Regions: the tree in the user's scope; admins add regions and move subtrees (cycles refused), and an admin
+above a region may grant it the one-person-centre exception to the four-eyes rule."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ def _choices() -> list[SelectChoice]:
     return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
 
 
+def can_grant_self_approval(region: Region) -> bool:
+    """Whether the current user may turn `allow_self_approval` on or off for this region: an admin whose
+    scope holds the region but who does not work in it (nobody grants the exception to themselves)."""
+    return (current_user.has_role("admin") and region.id != current_user.region_id
+            and current_user.region.contains(region))
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -31,6 +39,7 @@ def index():
 @roles_required("admin")
 def new():
     form = RegionForm()
+    del form.allow_self_approval  # granted on the edit page, once the region exists
     form.parent_id.choices = _choices()
     if form.validate_on_submit():
         parent = require_region_in_scope(form.parent_id.data)
@@ -51,11 +60,15 @@ def new():
 def edit(region_id: int):
     region = get_scoped_or_404(Region, region_id)
     form = RegionForm(obj=region)
+    if not can_grant_self_approval(region):
+        del form.allow_self_approval  # a posted value is ignored, not only hidden
     form.parent_id.choices = _choices()
     if region.id == current_user.region_id:
         form.parent_id.choices = select_choices([(region.parent_id or 0, region.parent.name if region.parent else "—")])
     if form.validate_on_submit():
         region.code, region.name = form.code.data.strip(), form.name.data.strip()
+        if "allow_self_approval" in form:
+            region.allow_self_approval = form.allow_self_approval.data
         if region.id != current_user.region_id and form.parent_id.data != region.parent_id:
             try:
                 move_region(region, require_region_in_scope(form.parent_id.data))

@@ -114,7 +114,7 @@ def upload(client, files: list[tuple[bytes, str]], lang: str = "en", **form):
 
 
 def submit_and_approve(item) -> None:
-    """Submit a slide or ticker and approve it as the demo approver, as the approval queue does."""
+    """Submit a media item, slide or ticker and approve it as the demo approver, as the approval queue does."""
     from flask import current_app
     from flask_login import login_user
 

@@ -131,35 +131,22 @@ def test_uploading_into_another_districts_region_is_refused(app, demo, login):
         assert db.session.scalar(select(func.count()).select_from(Media)) == 0
 
 
-def test_replacing_the_file_keeps_the_item_and_tells_screens(app, demo, login):
-    from signage.signals import content_changed
+def test_replacing_the_file_of_a_draft_keeps_the_item_and_drops_the_old_file(app, demo, login):
+    """Nothing approved the old file, so nothing pins it (on air, see test_four_eyes)."""
     from tests.conftest import csrf_token
 
     client = login("phanthiet")
     old = make_photo(1600, 1000)
     media_id = _upload_one(client, old)
-    with app.app_context():
-        slide = Slide(region_id=demo["BT-PT"].id, name="Ảnh bìa", media_id=media_id, texts={"title": {"vi": "x"}},
-                      on_air={"template": "fullbleed_qr", "texts": {"title": {"vi": "x"}}, "media_id": media_id,
-                              "qr_url": "", "version": 1}, on_air_version=1)
-        db.session.add(slide)
-        db.session.commit()
-        slide_id = slide.id
-    heard = []
-
-    def listener(sender, **kwargs):
-        heard.append((kwargs["item_type"], kwargs["item_id"]))
-
     new = make_photo(1200, 900, fmt="PNG")
     token = csrf_token(client.get(f"/content/media/{media_id}").get_data(as_text=True))
-    with content_changed.connected_to(listener):
-        response = client.post(f"/content/media/{media_id}/replace", content_type="multipart/form-data",
-                               data={"csrf_token": token, "file": (io.BytesIO(new), "new.png")})
+    response = client.post(f"/content/media/{media_id}/replace", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(new), "new.png")})
     assert response.status_code == 303
     with app.app_context():
         media = db.session.get(Media, media_id)
         assert (media.sha256, media.mime, media.width) == (hashlib.sha256(new).hexdigest(), "image/png", 1200)
-    assert ("media", media_id) in heard and ("slide", slide_id) in heard
+        assert media.approval_state == "draft" and media.on_air is None
     assert not any(p.stem == hashlib.sha256(old).hexdigest() for p in stored_files(app))
 
 

@@ -52,6 +52,7 @@ def test_each_item_gets_its_file_per_language_it_has(app, demo):
                       kind="video", size=9000, width=1920, height=1080, duration_s=12.5)
         db.session.add(video)
         db.session.commit()
+        submit_and_approve(video)
         keys = [("slide", slide.id), ("media", video.id)]
         api.playable(keys, 1280, 720, ["vi", "en", "ru"], 3)  # renders run inline in tests (RQ_SYNC)
         found = api.playable(keys, 1280, 720, ["vi", "en", "ru"], 3)
@@ -76,6 +77,7 @@ def test_drafts_deleted_items_and_pending_renders_play_nothing(app, demo, monkey
         monkeypatch.setattr(rendering, "enqueue_once", lambda key, *job: enqueued.append(job[0]) or True)
         image = _image_with_rendition(demo["BT-PT"].id, 1, 1920, 1080)  # rendition for 1920×1080 only
         db.session.commit()
+        submit_and_approve(image)
 
         found = api.playable([("slide", draft.id), ("slide", 999_999), ("media", image.id)], 1280, 720, ["vi"], 3)
 
@@ -87,6 +89,8 @@ def test_thirty_items_cost_the_same_queries_as_three(app, demo):
     with app.app_context():
         ids = [_image_with_rendition(demo["BT-PT"].id, n, 1920, 1080) for n in range(30)]
         db.session.commit()
+        for media in ids:
+            submit_and_approve(media)
         keys = [("media", m.id) for m in ids]
 
         counts = []

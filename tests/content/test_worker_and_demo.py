@@ -50,6 +50,7 @@ def test_a_real_worker_renders_what_asset_for_enqueued_once(app, demo, async_job
 def test_a_real_worker_makes_the_renditions_of_an_upload(app, demo, login, async_jobs, worker_factory):
     result = upload(login("phanthiet"), [(make_photo(), "mui-ne.jpg")]).get_json()["results"][0]
     with app.app_context():
+        submit_and_approve(db.session.get(Media, result["id"]))
         assert api.asset_for("media", result["id"], 1920, 1080, "vi", None) is None
     assert worker_factory(burst=True).wait(timeout=90) == 0
     with app.app_context():
@@ -60,7 +61,7 @@ def test_a_real_worker_makes_the_renditions_of_an_upload(app, demo, login, async
 
 
 def test_delete_is_refused_while_scheduling_says_the_item_is_on_air(app, demo, login, monkeypatch):
-    import signage.scheduling.api as scheduling_api
+    import scheduling.api as scheduling_api
 
     result = upload(login("phanthiet"), [(make_photo(), "mui-ne.jpg")]).get_json()["results"][0]
     monkeypatch.setattr(scheduling_api, "item_in_use", lambda item_type, item_id: item_type == "media")

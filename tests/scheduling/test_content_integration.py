@@ -6,6 +6,7 @@ import hashlib
 
 from signage.extensions import db
 from signage.scheduling import versions
+from tests.content.conftest import submit_and_approve
 from tests.scheduling.conftest import Builder, manifest_of
 
 STATION, RAIL = "Bến xe Phan Thiết", "Ga Phan Thiết"
@@ -19,11 +20,12 @@ def _video(region_id: int, n: int):
                   size=1000 + n, width=1920, height=1080, duration_s=25.0)
     db.session.add(media)
     db.session.commit()
+    submit_and_approve(media)  # only approved media reach screens
     return media
 
 
 def test_real_media_reaches_the_manifest_and_a_replacement_moves_only_its_screens(demo, screens):
-    from content.api import notify_changed
+    from content import workflow
 
     build = Builder(demo["BT"])
     video = _video(demo["BT"].id, 1)
@@ -36,8 +38,9 @@ def test_real_media_reaches_the_manifest_and_a_replacement_moves_only_its_screen
 
     station_before, rail_before = versions.counter(screens[STATION].id), versions.counter(screens[RAIL].id)
     video.sha256 = hashlib.sha256(b"replacement").hexdigest()
+    workflow.edited(video)  # what replacing a file does; the approved file stays on air until approval
     db.session.commit()
-    notify_changed("media", video.id)  # what the content package sends after replacing a file
+    submit_and_approve(video)  # approving the new file tells the screens showing the item
     assert versions.counter(screens[STATION].id) != station_before
     assert versions.counter(screens[RAIL].id) == rail_before
     [item] = manifest_of(screens[STATION].id)["fallback"]["items"]

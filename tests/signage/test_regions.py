@@ -40,3 +40,56 @@ def test_cycle_through_the_ui_is_refused_and_nothing_changes(login, demo):
 def test_duplicate_region_code_is_refused(demo):
     with pytest.raises(RegionError):
         create_region("BT-PT", "Trùng", demo["BT"])
+
+
+# ---------------------------------------------------------------- the one-person-centre exception (four eyes)
+
+
+def _district_admin(demo):
+    from signage.models import Role, User
+
+    user = User(username="admin-pt", role=Role.ADMIN.value, region_id=demo["BT-PT"].id, display_name="Admin PT")
+    user.set_password("demo-2026")
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _form(region, **extra):
+    return {"code": region.code, "name": region.name, "parent_id": region.parent_id, **extra}
+
+
+def test_self_approval_is_off_for_every_region_by_default(demo):
+    assert not any(region.allow_self_approval for region in demo.values())
+
+
+def test_an_admin_above_a_district_turns_its_self_approval_on(login, demo):
+    admin = login("admin")
+    region = demo["BT-PT"]
+    assert 'name="allow_self_approval"' in admin.get(f"/regions/{region.id}/edit").get_data(as_text=True)
+    response = admin.post_form(f"/regions/{region.id}/edit", _form(region, allow_self_approval="y"))
+    assert response.status_code == 302
+    db.session.refresh(region)
+    assert region.allow_self_approval is True
+
+
+def test_a_non_admin_cannot_turn_it_on_with_a_tampered_form(login, demo):
+    approver = login("approver")
+    region = demo["BT-PT"]
+    token_page = "/approvals/"  # any signed-in page carries a CSRF token; the edit page itself is refused
+    response = approver.post_form(f"/regions/{region.id}/edit", _form(region, allow_self_approval="y"),
+                                  token_from=token_page)
+    assert response.status_code == 403
+    db.session.refresh(region)
+    assert region.allow_self_approval is False
+
+
+def test_a_regions_own_admin_cannot_grant_it_to_themselves(login, demo):
+    _district_admin(demo)
+    admin = login("admin-pt")
+    region = demo["BT-PT"]
+    assert 'name="allow_self_approval"' not in admin.get(f"/regions/{region.id}/edit").get_data(as_text=True)
+    response = admin.post_form(f"/regions/{region.id}/edit", _form(region, allow_self_approval="y"))
+    assert response.status_code == 302  # the rest of the form is saved; the posted flag is ignored
+    db.session.refresh(region)
+    assert region.allow_self_approval is False
