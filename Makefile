@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
-PACKAGES := signage signage/scheduling content sms alerts players
 RUN_APT := $(shell [ "$$(id -u)" = 0 ] && echo "" || echo sudo)
 BIND ?= 127.0.0.1:8000
 
@@ -15,6 +14,7 @@ run: venv system-run translations
 
 test: venv-dev system-test translations
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -p no:cacheprovider -q
 	TEST_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider -q
 
@@ -43,15 +43,14 @@ system-test: system-run
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 translations: venv
-	@for pkg in $(PACKAGES); do \
-	  if ls $$pkg/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	    $(BIN)/pybabel compile --statistics -d $$pkg/translations; fi; done
+	@for dir in */translations; do $(BIN)/pybabel compile --statistics -d $$dir; done
 
 migrate: venv
 	$(BIN)/flask db upgrade heads
 
 lint: venv-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: venv-dev
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -2,7 +2,7 @@
 until cancelled. Raised by operators (`alerts.views`) or by a CAP 1.2 feed (`alerts.cap`); the state and its
 rules are `alerts.service`; the tables `alerts.models`.
 
-Layering: `alerts` builds on `signage` (core) and `signage.scheduling` (which screens a target reaches). It
+Layering: `alerts` builds on `signage` (core) and `scheduling` (which screens a target reaches). It
 never imports `sms` (it announces `alert_raised` / `alert_updated` / `alert_cancelled` through
 `signage.signals`, and the SMS package subscribes) nor `players` (the players' poll endpoint lives in
 `players.alerts` and asks `alerts.service` for what a screen shows).

@@ -9,7 +9,7 @@ Contract:
   Subscribers (the SMS package) never read our tables and we never import them.
 - Who raises decides whether an alert also goes out by SMS (`send_sms`: the operator's tick box; CAP
   decides by severity). It is carried by the signal, not stored: storing it would need a new column.
-- Which screens an alert reaches is scheduling's resolver (`signage.scheduling.targeting.target_screen_ids`)
+- Which screens an alert reaches is scheduling's resolver (`scheduling.targeting.target_screen_ids`)
   applied to the alert's targets, so an alert reaches a region, a static or rule-based group or a screen
   exactly as a schedule entry with the same targets would. Resolution happens when players ask, once per
   alert version, and is kept in Redis under that version (`on_air`): a screen added to a region later is
@@ -27,10 +27,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from alerts.models import EmergencyAlert, Severity
+from scheduling.models import TargetType
+from scheduling.targeting import target_screen_ids
 from signage.extensions import db
 from signage.redis_client import get_redis
-from signage.scheduling.models import TargetType
-from signage.scheduling.targeting import target_screen_ids
 from signage.signals import alert_cancelled, alert_raised, alert_updated, screen_group_changed, screens_changed
 from signage.timeutil import utcnow
 

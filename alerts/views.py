@@ -134,7 +134,7 @@ def dashboard_widget():
 
 
 def init_app(app: Flask) -> None:
-    from signage import add_nav, add_panel
+    from signage.registry import add_nav, add_panel
 
     app.register_blueprint(bp)
     add_nav(app, "alerts.index", _l("Emergency alerts"))

@@ -95,12 +95,14 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(42)
     with BenchEnv() as env:
-        from signage.scheduling import versions
+        from players.version import player_version
+        from scheduling import versions
 
         fleet = create_fleet(args.screens)
         versions.bump(sid for sid, _ in fleet)
         now = time.time()
-        etags = {sid: f'"{versions.etag(sid, versions.counter(sid), now)}"' for sid, _ in fleet}
+        code = player_version()
+        etags = {sid: f'"{versions.etag(sid, versions.counter(sid), now, code)}"' for sid, _ in fleet}
         addr = env.start_gunicorn()
         polls = []
         for sid, token in fleet:

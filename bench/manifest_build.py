@@ -23,9 +23,9 @@ def busy_schedule(screen_id: int) -> None:
     from content import rendering
     from content.models import Media, Render, Ticker
     from content.workflow import snapshot
+    from scheduling.models import Playlist, PlaylistItem, ScheduleEntry, ScheduleTarget, ScreenDefault
     from signage.extensions import db
     from signage.models import Screen, ScreenGroup
-    from signage.scheduling.models import Playlist, PlaylistItem, ScheduleEntry, ScheduleTarget, ScreenDefault
     from signage.timeutil import utcnow
 
     rng = random.Random(7)
@@ -99,9 +99,9 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=200)
     args = parser.parse_args()
     with BenchEnv():
+        from scheduling.manifest import build_manifest
         from signage.extensions import db
         from signage.models import Screen
-        from signage.scheduling.manifest import build_manifest
 
         screen_id = db.session.scalar(db.select(Screen.id).where(Screen.width == 1920).order_by(Screen.id))
         busy_schedule(screen_id)

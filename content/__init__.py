@@ -6,18 +6,8 @@ demo loader.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-
-#: Configuration keys of the package (environment variable of the same name), with defaults.
-CONFIG_DEFAULTS = {
-    "MEDIA_MAX_IMAGE_BYTES": 30 * 1024 * 1024,
-    "MEDIA_MAX_VIDEO_BYTES": 200 * 1024 * 1024,
-    "MEDIA_MAX_PIXELS": 40_000_000,
-    "RENDER_GC_GRACE_DAYS": 7,  # unneeded renders younger than this are kept (players with an older manifest)
-}
 
 
 def init_app(app: Flask) -> None:
@@ -27,11 +17,9 @@ def init_app(app: Flask) -> None:
     from content.demo import load_demo_content
     from content.views import media, public, slides, tickers
     from content.widgets import dashboard_widget
-    from signage import add_nav
     from signage.approval import register_queue
+    from signage.registry import add_demo_loader, add_nav, add_panel
 
-    for key, default in CONFIG_DEFAULTS.items():
-        app.config.setdefault(key, int(os.environ.get(key, default)))
     Image.MAX_IMAGE_PIXELS = app.config["MEDIA_MAX_PIXELS"]
 
     for bp in (public.bp, media.bp, slides.bp, tickers.bp):
@@ -42,7 +30,7 @@ def init_app(app: Flask) -> None:
     register_queue(app, media.queue_items)
     register_queue(app, slides.queue_items)
     register_queue(app, tickers.queue_items)
-    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)
-    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo_content)
+    add_panel(app, "dashboard", dashboard_widget)
+    add_demo_loader(app, load_demo_content)
     cli.init_app(app)
     render_gc.init_app(app)  # the daily render garbage collection, on the RQ scheduler of `flask worker`

@@ -4,11 +4,11 @@ files are still needed."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import unicodedata
 from typing import BinaryIO
 
+from flask import current_app
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
@@ -18,6 +18,7 @@ from content.intake import UploadRejected, intake
 from content.models import Media, Render, Slide
 from signage.extensions import db
 from signage.redis_client import get_queue
+from signage.signals import item_in_use
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +128,9 @@ def slides_using(media_id: int) -> list[Slide]:
 
 
 def scheduled(item_type: str, item_id: int) -> bool:
-    """Ask the scheduling package (if it offers `item_in_use`) whether a schedule plays the item."""
-    try:
-        module = importlib.import_module("signage.scheduling.api")
-    except ImportError:
-        return False
-    check = getattr(module, "item_in_use", None)
-    return bool(check(item_type, item_id)) if callable(check) else False
+    """Whether a schedule plays the item now or later: asked through `signage.signals.item_in_use_query`,
+    which scheduling answers (content sits below scheduling and never imports it)."""
+    return item_in_use(current_app._get_current_object(), item_type, item_id)
 
 
 def delete_media(media: Media) -> None:

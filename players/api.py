@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from players import fastpath, pairing
 from players import heartbeat as heartbeats
 from players import plays as play_records
-from players.auth import (
-    UNPAIRED,
-    bearer_token,
-    cached_screen_id,
-    player_required,
-    screen_id_from_db,
-    token_hash,
-    token_key,
-)
+from players.auth import UNPAIRED, bearer_token, player_required, screen_id_for_token
 from players.fastpath import not_modified_tag
-from players.settings import setting
+from players.version import player_version
+from scheduling.manifest import ScreenUnavailable, build_manifest
 from signage.extensions import csrf, limiter
 from signage.redis_client import get_redis
-from signage.scheduling.manifest import ScreenUnavailable, build_manifest
 from signage.timeutil import utcnow
 
 bp = Blueprint("player_api", __name__, url_prefix="/api/player/v1")
 
 
 def _pair_limit() -> str:
-    return setting("PLAYER_PAIR_RATE_LIMIT")
+    return current_app.config["PLAYER_PAIR_RATE_LIMIT"]
 
 
 @bp.post("/pair")
@@ -77,14 +69,11 @@ def manifest():
     tag = not_modified_tag(redis, token, request.headers.get("If-None-Match"))
     if tag is not None:
         return Response(status=304, headers={"ETag": f'"{tag}"', "Cache-Control": "no-cache"})
-    digest = token_hash(token)
-    screen_id = cached_screen_id(redis.get(token_key(digest)))
-    if screen_id is None:
-        screen_id = screen_id_from_db(digest)
+    screen_id = screen_id_for_token(token)
     if not screen_id:
         return UNPAIRED, 401
     try:
-        body, etag = build_manifest(screen_id)
+        body, etag = build_manifest(screen_id, code_version=player_version())
     except ScreenUnavailable:
         return UNPAIRED, 401
     response = jsonify(body)
@@ -97,8 +86,3 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     fastpath.install(app)
-    # Registered here, not in signage.scheduling, because `players` is initialised after `content`:
-    # the demo schedule plays the demo content, so its loader has to run after content's loader.
-    from signage.scheduling.demo import load_demo_schedule
-
-    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo_schedule)

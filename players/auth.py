@@ -61,16 +61,25 @@ def screen_id_from_db(digest: str) -> int:
     return screen_id
 
 
-def authenticate_player() -> int | None:
-    """The screen id of the request's token, or None when missing, unknown, revoked or retired."""
-    token = bearer_token()
+_UNREAD = object()
+
+
+def screen_id_for_token(token: str | None, cached=_UNREAD) -> int | None:
+    """The one token lookup: the screen id of a player token, or None when missing, unknown, revoked or
+    retired. Redis first, the database on a miss (which refills the cache). `cached` is the token's cache
+    value when the caller already fetched it (in one MGET with a version key); otherwise it is read here."""
     if token is None:
         return None
     digest = token_hash(token)
-    screen_id = cached_screen_id(get_redis().get(token_key(digest)))
+    screen_id = cached_screen_id(get_redis().get(token_key(digest)) if cached is _UNREAD else cached)
     if screen_id is None:
         screen_id = screen_id_from_db(digest)
     return screen_id or None
+
+
+def authenticate_player() -> int | None:
+    """The screen id of the request's token, or None when missing, unknown, revoked or retired."""
+    return screen_id_for_token(bearer_token())
 
 
 def player_required(view):

@@ -17,8 +17,9 @@ from redis.exceptions import RedisError
 
 from players import alerts
 from players.auth import cached_screen_id, token_hash, token_key
+from players.version import player_version
+from scheduling import versions
 from signage.redis_client import redis_from_url
-from signage.scheduling import versions
 from signage.timeutil import utcnow
 
 MANIFEST_PATH = "/api/player/v1/manifest"
@@ -33,7 +34,8 @@ def not_modified_tag(redis: Redis, token: str | None, if_none_match: str | None)
     raw_token, raw_version = redis.mget(token_key(token_hash(token)), versions.version_key(screen_id))
     if cached_screen_id(raw_token) != screen_id or raw_version is None:
         return None
-    return tag if versions.etag(screen_id, raw_version.decode(), utcnow().timestamp()) == tag else None
+    current = versions.etag(screen_id, raw_version.decode(), utcnow().timestamp(), player_version())
+    return tag if current == tag else None
 
 
 def token_from_environ(environ: dict) -> str | None:

@@ -7,10 +7,10 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from players.models import ScreenStatus
-from players.settings import setting
 from signage.extensions import db
 from signage.redis_client import get_redis
 
@@ -54,7 +54,7 @@ def _state_signature(beat: dict) -> str:
 def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bool:
     """Store a heartbeat; True when it was also written to the database."""
     beat = normalise(body, now_ms, remote_addr)
-    interval = int(setting("PLAYER_HEARTBEAT_DB_INTERVAL_S"))
+    interval = current_app.config["PLAYER_HEARTBEAT_DB_INTERVAL_S"]
     pipe = get_redis().pipeline(transaction=False)
     pipe.getset(_key("hb", screen_id), json.dumps(beat))
     pipe.getset(_key("hbsig", screen_id), _state_signature(beat))

@@ -76,4 +76,3 @@ def service_worker():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.extensions["player_version"] = player_version

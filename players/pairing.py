@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select, update
 
 from players.auth import issue_token
 from players.models import PairingRequest
-from players.settings import setting
 from signage.extensions import db
 from signage.models import Screen
 from signage.timeutil import utcnow
@@ -32,7 +32,7 @@ def _new_code() -> str:
 
 
 def _ttl() -> timedelta:
-    return timedelta(seconds=int(setting("PLAYER_PAIRING_TTL_S")))
+    return timedelta(seconds=current_app.config["PLAYER_PAIRING_TTL_S"])
 
 
 def start_pairing(device: dict, remote_addr: str = "") -> PairingRequest:

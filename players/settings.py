@@ -1,17 +1,12 @@
-"""Player API settings: the Flask config wins, then the environment, then the default."""
+"""Settings of the player side (declared once; the app factory reads and casts them at start-up)."""
 
 from __future__ import annotations
 
-import os
+from signage.settings import Setting
 
-from flask import current_app
-
-DEFAULTS = {
-    "PLAYER_PAIRING_TTL_S": "900",  # how long a pairing code stays valid
-    "PLAYER_PAIR_RATE_LIMIT": "20 per minute",  # POST /pair per client address
-    "PLAYER_HEARTBEAT_DB_INTERVAL_S": "300",  # at most one database write per screen per interval
-}
-
-
-def setting(name: str) -> str:
-    return str(current_app.config.get(name) or os.environ.get(name) or DEFAULTS[name])
+SETTINGS = (
+    Setting("PLAYER_PAIRING_TTL_S", 900, int, "how long a screen's pairing code stays valid"),
+    Setting("PLAYER_PAIR_RATE_LIMIT", "20 per minute", help="pairing requests per client address"),
+    Setting("PLAYER_HEARTBEAT_DB_INTERVAL_S", 300, int, "at most one database write per screen per interval"),
+    Setting("PLAYER_ALERT_POLL_S", 2.0, float, "seconds between the players' emergency-alert polls"),
+)

@@ -20,10 +20,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from signage.config import instance_path, load_config
 from signage.extensions import babel, csrf, db, limiter, login_manager, migrate
 from signage.redis_client import limiter_storage_uri
+from signage.registry import add_nav, nav_entries
+from signage.settings import read_all
 
-#: Feature packages wired by the factory; each exposes `init_app(app)` registering its blueprints,
-#: CLI commands and navigation entries.
-FEATURE_PACKAGES = ("signage.scheduling", "content", "sms", "alerts", "players")
+#: Feature packages wired by the factory, lowest layer first; each exposes `init_app(app)` registering its
+#: blueprints, CLI commands and navigation entries, and declares its settings in `<package>.settings.SETTINGS`.
+FEATURE_PACKAGES = ("content", "sms", "scheduling", "alerts", "players")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -36,25 +38,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
     _init_extensions(app)
-    app.extensions["signage_nav"] = []
     _register_core(app)
+    for name in FEATURE_PACKAGES:  # every package's settings first: init_app may read another's
+        app.config.update(read_all(importlib.import_module(f"{name}.settings").SETTINGS, overrides or {}))
     for name in FEATURE_PACKAGES:
-        module = importlib.import_module(name)
-        module.init_app(app)
+        importlib.import_module(name).init_app(app)
     _register_error_handlers(app)
     return app
-
-
-def add_nav(
-    app: Flask, endpoint: str, label, roles: tuple[str, ...] = (), *, order: int = 50, section: str = "main"
-) -> None:
-    """Add a navigation entry (label is a lazy translation; roles empty = every signed-in user).
-
-    `section` "main" is the top bar, "admin" the administration menu; entries sort by `order`, then by
-    registration."""
-    app.extensions["signage_nav"].append(
-        {"endpoint": endpoint, "label": label, "roles": roles, "order": order, "section": section}
-    )
 
 
 @event.listens_for(Engine, "connect")
@@ -120,7 +110,7 @@ def _register_core(app: Flask) -> None:
         items = []
         if current_user.is_authenticated:
             items = sorted(
-                (n for n in app.extensions["signage_nav"] if not n["roles"] or current_user.has_role(*n["roles"])),
+                (n for n in nav_entries(app) if not n["roles"] or current_user.has_role(*n["roles"])),
                 key=lambda n: n["order"],
             )
         endpoints = [n["endpoint"] for n in items]

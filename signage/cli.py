@@ -11,12 +11,10 @@ from sqlalchemy import select
 
 from signage.extensions import db
 from signage.models import Region, Role, User
+from signage.registry import demo_loaders
 
 users_cli = AppGroup("users", help="Manage operator accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
-
-#: Feature packages append callables `loader(data: dict) -> dict[str, int]` run by `flask demo load`.
-DEMO_LOADERS_KEY = "signage_demo_loaders"
 
 
 @users_cli.command("create")
@@ -53,7 +51,7 @@ def demo_load(path: Path | None) -> None:
     except ProvinceFileError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = load_demo(data)
-    for loader in current_app.extensions.get(DEMO_LOADERS_KEY, []):
+    for loader in demo_loaders(current_app):
         counts.update(loader(data))
     click.echo("Demo data: " + ", ".join(f"{v} {k} created" for k, v in counts.items()))
 

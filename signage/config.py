@@ -1,4 +1,5 @@
-"""Configuration from environment variables (and an optional `.env`), with safe local defaults."""
+"""The core's configuration: its settings (declared once, read by `signage.settings`) turned into Flask's
+config keys, with safe local defaults; `validate` refuses what would fail later and obscurely."""
 
 from __future__ import annotations
 
@@ -8,20 +9,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from signage.settings import ConfigError, Setting, comma_list, declared_names, parse_boolean, read_all
+
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The demo province shipped with the product (Bình Thuận before the 2025 reform); `DEMO_DATA` overrides it.
 DEFAULT_DEMO_DATA = PROJECT_ROOT / "signage" / "demo_data" / "binh-thuan.json"
-
-
-class ConfigError(RuntimeError):
-    """Raised when the configuration cannot work; the message says what to fix."""
-
-
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def instance_path() -> Path:
@@ -33,49 +26,64 @@ def default_redis_url(instance: Path) -> str:
     return f"unix://{instance / 'redis.sock'}"
 
 
+#: The core's settings (environment variable names); feature packages declare theirs in `<pkg>/settings.py`.
+SETTINGS = (
+    Setting("SIGNAGE_ENV", "development", help="production refuses the default SECRET_KEY, secure cookies"),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, help="session, CSRF and signed-link key"),
+    Setting("SECRET_KEY_FALLBACKS", [], comma_list, "former keys still accepted, newest first (rotation)"),
+    Setting("DATABASE_URL", "", help="sqlite:// or postgresql://; empty: SQLite in the instance folder"),
+    Setting("REDIS_URL", "", help="empty: the embedded Redis on a socket in the instance folder"),
+    Setting("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh", help="local time of schedules and the SMS window"),
+    Setting("MEDIA_ROOT", "", help="content-addressed media files; empty: instance/media"),
+    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000", help="public address in QR, SMS and webhook links"),
+    Setting("DEMO_DATA", str(DEFAULT_DEMO_DATA), help="province file `flask demo load` reads"),
+    Setting("SESSION_COOKIE_SECURE", None, parse_boolean, "cookies over HTTPS only; default: on in production"),
+    Setting("SESSION_LIFETIME_SECONDS", 8 * 3600, int, "operator session lifetime from sign-in"),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute", help="sign-in attempts per client address"),
+    Setting("MAX_UPLOAD_BYTES", 200 * 1024 * 1024, int, "largest request body"),
+    Setting("BEHIND_PROXY", False, parse_boolean, "trust one proxy's X-Forwarded-* headers"),
+)
+
+
 def load_config(overrides: dict | None = None) -> dict:
-    """Build the Flask config dict from the environment; validate what would fail later and obscurely."""
-    env = os.environ
+    """Build the Flask config dict from the core's settings; validate what would fail later and obscurely."""
+    overrides = overrides or {}
+    value = read_all(SETTINGS, {k: v for k, v in overrides.items() if k in declared_names(SETTINGS)})
     instance = instance_path()
-    production = env.get("SIGNAGE_ENV", "development") == "production"
-    secret = env.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'signage.db'}"
-    translation_dirs = ";".join(
-        str(PROJECT_ROOT / pkg / "translations")
-        for pkg in ("signage", "signage/scheduling", "content", "sms", "alerts", "players")
-    )
+    production = value["SIGNAGE_ENV"] == "production"
+    secure = production if value["SESSION_COOKIE_SECURE"] is None else value["SESSION_COOKIE_SECURE"]
+    # every package's catalogue (one `messages` domain; Flask-Babel merges them)
+    translation_dirs = ";".join(str(path) for path in sorted(PROJECT_ROOT.glob("*/translations")))
     config = {
         "SIGNAGE_ENV": "production" if production else "development",
-        "SECRET_KEY": secret,
-        # older keys still accepted when checking sessions and signed links, newest first (key rotation)
-        "SECRET_KEY_FALLBACKS": [k.strip() for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": env.get("REDIS_URL") or default_redis_url(instance),
-        "TIMEZONE": env.get("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh"),
-        "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance / "media"),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-        "DEMO_DATA": env.get("DEMO_DATA") or str(DEFAULT_DEMO_DATA),
+        "SECRET_KEY": value["SECRET_KEY"],
+        "SECRET_KEY_FALLBACKS": value["SECRET_KEY_FALLBACKS"],
+        "SQLALCHEMY_DATABASE_URI": value["DATABASE_URL"] or f"sqlite:///{instance / 'signage.db'}",
+        "REDIS_URL": value["REDIS_URL"] or default_redis_url(instance),
+        "TIMEZONE": value["SIGNAGE_TIMEZONE"],
+        "MEDIA_ROOT": value["MEDIA_ROOT"] or str(instance / "media"),
+        "PUBLIC_BASE_URL": value["PUBLIC_BASE_URL"],
+        "DEMO_DATA": value["DEMO_DATA"],
         "BABEL_DEFAULT_LOCALE": "vi",
-        "BABEL_DEFAULT_TIMEZONE": env.get("SIGNAGE_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "BABEL_DEFAULT_TIMEZONE": value["SIGNAGE_TIMEZONE"],
         "BABEL_TRANSLATION_DIRECTORIES": translation_dirs,
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
-        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": value["SESSION_LIFETIME_SECONDS"],
         # A cookie only when the session changes: otherwise a slow background request (the live preview)
         # answering after a form post puts the older session back and loses its flash or a logout.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)),
-        "BEHIND_PROXY": _bool(env.get("BEHIND_PROXY")),
+        "LOGIN_RATE_LIMIT": value["LOGIN_RATE_LIMIT"],
+        "MAX_CONTENT_LENGTH": value["MAX_UPLOAD_BYTES"],
+        "BEHIND_PROXY": value["BEHIND_PROXY"],
         "TESTING": False,
     }
-    if overrides:
-        config.update(overrides)
+    config.update(overrides)
     validate(config)
     return config
 

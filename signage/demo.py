@@ -57,7 +57,8 @@ def read_province(path: Path) -> dict:
         missing = [k for k in ("name", "region", "kind", "width", "height", "languages") if k not in item]
         if missing:
             raise ProvinceFileError(f"{path}: screen {number} lacks {', '.join(missing)}.")
-        if item["region"] not in codes and not db.session.scalar(select(Region.id).where(Region.code == item["region"])):
+        known = item["region"] in codes or db.session.scalar(select(Region.id).where(Region.code == item["region"]))
+        if not known:
             raise ProvinceFileError(f"{path}: screen {item['name']!r} is in unknown region {item['region']!r}.")
         if not (isinstance(item["width"], int) and isinstance(item["height"], int)
                 and 0 < item["width"] <= 16384 and 0 < item["height"] <= 16384):

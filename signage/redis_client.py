@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 from redis import Redis
 from rq import Queue
 
@@ -13,11 +13,17 @@ def redis_from_url(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
 
 
-def get_redis() -> Redis:
-    ext = current_app.extensions
+def app_redis(app: Flask) -> Redis:
+    """The app's one client (one connection pool per process), also for code running outside a request
+    or app context (the WSGI fast paths)."""
+    ext = app.extensions
     if "redis" not in ext:
-        ext["redis"] = redis_from_url(current_app.config["REDIS_URL"])
+        ext["redis"] = redis_from_url(app.config["REDIS_URL"])
     return ext["redis"]
+
+
+def get_redis() -> Redis:
+    return app_redis(current_app)
 
 
 def get_queue(name: str = "default") -> Queue:

@@ -34,3 +34,14 @@ alert_cancelled = _signals.signal("alert-cancelled")
 
 #: sender: the app; no kwargs — `flask worker` is about to take jobs: plan periodic jobs (idempotently).
 worker_starting = _signals.signal("worker-starting")
+
+#: sender: the app; kwargs: item_type ("slide" | "media" | "ticker"), item_id (int). A question, not a
+#: notice: each receiver returns True when the item is on air now or scheduled later (scheduling answers).
+#: Content asks it before deleting an item and refuses when any receiver says yes; it never imports the
+#: layers above it to find out.
+item_in_use_query = _signals.signal("item-in-use-query")
+
+
+def item_in_use(sender, item_type: str, item_id: int) -> bool:
+    """True when any receiver of `item_in_use_query` says the item is on air or scheduled."""
+    return any(answer for _, answer in item_in_use_query.send(sender, item_type=item_type, item_id=item_id))

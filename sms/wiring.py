@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 
 def wire(app: Flask) -> None:
-    from signage import add_nav, add_panel
     from signage.approval import register_queue
+    from signage.registry import add_demo_loader, add_nav, add_panel
     from signage.signals import alert_raised, alert_updated
     from sms import broadcast, cli, public, views, webhooks
 
@@ -33,5 +33,5 @@ def wire(app: Flask) -> None:
     ])
     from sms.demo import dashboard_widget, load_demo
 
-    app.extensions.setdefault("signage_demo_loaders", []).append(load_demo)
+    add_demo_loader(app, load_demo)
     add_panel(app, "dashboard", dashboard_widget)

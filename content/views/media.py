@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from content import media_service, workflow
 from content.intake import UploadRejected
 from content.models import Media
-from signage.approval import ApprovalError
+from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.models import Region, User
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -114,51 +114,11 @@ def replace(media_id: int):
     return redirect(url_for("content_media.show", media_id=media_id)), 303
 
 
-def _transition(media_id: int, action: str):
-    media = get_scoped_or_404(Media, media_id)
-    steps = {"submit": (workflow.submit, _("Submitted for approval.")),
-             "approve": (workflow.approve, _("Approved: this version is now on air.")),
-             "reject": (workflow.reject, _("Rejected with a comment to the author."))}
-    step, done = steps[action]
-    try:
-        step(media) if action == "submit" else step(media, request.form.get("comment", ""))
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("content_media.show", media_id=media_id)), 303
-
-
-@bp.route("/<int:media_id>/submit", methods=["POST"])
-@login_required
-def submit(media_id: int):
-    return _transition(media_id, "submit")
-
-
-@bp.route("/<int:media_id>/approve", methods=["POST"])
-@login_required
-def approve(media_id: int):
-    return _transition(media_id, "approve")
-
-
-@bp.route("/<int:media_id>/reject", methods=["POST"])
-@login_required
-def reject(media_id: int):
-    return _transition(media_id, "reject")
-
-
-@bp.route("/<int:media_id>/delete", methods=["POST"])
-@login_required
-def delete(media_id: int):
-    media = get_scoped_or_404(Media, media_id)
-    try:
-        media_service.delete_media(media)
-    except media_service.MediaInUse as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("content_media.show", media_id=media_id)), 303
-    flash(_("Deleted."), "success")
-    return redirect(url_for("content_media.index")), 303
+add_review_routes(bp, Review(
+    Media, "media_id", page="content_media.show", index="content_media.index", submit=workflow.submit,
+    approve=workflow.approve, reject=workflow.reject, delete=media_service.delete_media,
+    delete_refused=(media_service.MediaInUse,),
+))
 
 
 @bp.route("/choices.json")
@@ -187,3 +147,5 @@ def queue_items() -> list[dict]:
 
 def _name(user: User | None) -> str | None:
     return (user.display_name or user.username) if user else None
+
+

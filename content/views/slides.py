@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from content import renderer, rendering, storage, workflow
+from content.api import notify_changed
 from content.forms import LANGUAGE_LABELS, TEMPLATE_LABELS, SlideForm
+from content.media_service import scheduled
 from content.models import CONTENT_LANGUAGES, Media, QrScan, Slide
 from content.qrlinks import tracked_url
 from content.views.media import image_choices
-from signage.approval import ApprovalError
+from signage.approval_views import Review, add_review_routes
 from signage.extensions import db, limiter
 from signage.forms import select_choices
 from signage.models import Region, Screen
@@ -147,67 +149,23 @@ def preview():
     return response
 
 
-def _transition(slide_id: int, action: str):
-    slide = get_scoped_or_404(Slide, slide_id)
-    try:
-        if action == "submit":
-            workflow.submit(slide)
-            flash(_("Submitted for approval."), "success")
-        elif action == "approve":
-            workflow.approve(slide, request.form.get("comment", ""))
-            flash(_("Approved: this version is now on air."), "success")
-        elif action == "reject":
-            workflow.reject(slide, request.form.get("comment", ""))
-            flash(_("Rejected with a comment to the author."), "success")
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(_translate_approval_error(exc), "error")
-        return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
-    return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
-
-
-def _translate_approval_error(exc: ApprovalError) -> str:
-    text = str(exc)
-    if "comment" in text:
-        return _("A rejection needs a comment saying what to change.")
-    if "Only approvers" in text:
-        return _("Only approvers can approve or reject.")
-    return _("This step is not possible in the current state.")
-
-
-@bp.route("/<int:slide_id>/submit", methods=["POST"])
-@login_required
-def submit(slide_id: int):
-    return _transition(slide_id, "submit")
-
-
-@bp.route("/<int:slide_id>/approve", methods=["POST"])
-@login_required
-def approve(slide_id: int):
-    return _transition(slide_id, "approve")
-
-
-@bp.route("/<int:slide_id>/reject", methods=["POST"])
-@login_required
-def reject(slide_id: int):
-    return _transition(slide_id, "reject")
-
-
-@bp.route("/<int:slide_id>/delete", methods=["POST"])
-@login_required
-def delete(slide_id: int):
-    from content.api import notify_changed
-    from content.media_service import scheduled
-
-    slide = get_scoped_or_404(Slide, slide_id)
+def _delete_refusal(slide: Slide) -> str | None:
     if slide.on_air and scheduled("slide", slide.id):
-        flash(_("This slide is in a schedule that is on air. Remove it from the schedule first."), "error")
-        return redirect(url_for("content_slides.edit", slide_id=slide_id)), 303
+        return _("This slide is in a schedule that is on air. Remove it from the schedule first.")
+    return None
+
+
+def _delete(slide: Slide) -> None:
+    slide_id = slide.id
     db.session.delete(slide)
     db.session.commit()
     notify_changed("slide", slide_id)
-    flash(_("Deleted."), "success")
-    return redirect(url_for("content_slides.index")), 303
+
+
+add_review_routes(bp, Review(
+    Slide, "slide_id", page="content_slides.edit", index="content_slides.index", submit=workflow.submit,
+    approve=workflow.approve, reject=workflow.reject, delete_refusal=_delete_refusal, delete=_delete,
+))
 
 
 @bp.route("/scans")

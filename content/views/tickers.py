@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from content import workflow
+from content.api import notify_changed
 from content.forms import LANGUAGE_LABELS, TickerForm
+from content.media_service import scheduled
 from content.models import CONTENT_LANGUAGES, Ticker
-from content.views.slides import _author, _translate_approval_error
-from signage.approval import ApprovalError
+from content.views.slides import _author
+from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -93,57 +95,23 @@ def edit(ticker_id: int):
     return render_template("content/ticker_form.html", form=form, ticker=ticker, languages=LANGUAGE_LABELS), status
 
 
-def _transition(ticker_id: int, action: str):
-    ticker = get_scoped_or_404(Ticker, ticker_id)
-    try:
-        if action == "submit":
-            workflow.submit(ticker)
-            flash(_("Submitted for approval."), "success")
-        elif action == "approve":
-            workflow.approve(ticker, request.form.get("comment", ""))
-            flash(_("Approved: this version is now on air."), "success")
-        else:
-            workflow.reject(ticker, request.form.get("comment", ""))
-            flash(_("Rejected with a comment to the author."), "success")
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(_translate_approval_error(exc), "error")
-    return redirect(url_for("content_tickers.edit", ticker_id=ticker_id)), 303
-
-
-@bp.route("/<int:ticker_id>/submit", methods=["POST"])
-@login_required
-def submit(ticker_id: int):
-    return _transition(ticker_id, "submit")
-
-
-@bp.route("/<int:ticker_id>/approve", methods=["POST"])
-@login_required
-def approve(ticker_id: int):
-    return _transition(ticker_id, "approve")
-
-
-@bp.route("/<int:ticker_id>/reject", methods=["POST"])
-@login_required
-def reject(ticker_id: int):
-    return _transition(ticker_id, "reject")
-
-
-@bp.route("/<int:ticker_id>/delete", methods=["POST"])
-@login_required
-def delete(ticker_id: int):
-    from content.api import notify_changed
-    from content.media_service import scheduled
-
-    ticker = get_scoped_or_404(Ticker, ticker_id)
+def _delete_refusal(ticker: Ticker) -> str | None:
     if ticker.on_air and scheduled("ticker", ticker.id):
-        flash(_("This ticker is in a schedule that is on air. Remove it from the schedule first."), "error")
-        return redirect(url_for("content_tickers.edit", ticker_id=ticker_id)), 303
+        return _("This ticker is in a schedule that is on air. Remove it from the schedule first.")
+    return None
+
+
+def _delete(ticker: Ticker) -> None:
+    ticker_id = ticker.id
     db.session.delete(ticker)
     db.session.commit()
     notify_changed("ticker", ticker_id)
-    flash(_("Deleted."), "success")
-    return redirect(url_for("content_tickers.index")), 303
+
+
+add_review_routes(bp, Review(
+    Ticker, "ticker_id", page="content_tickers.edit", index="content_tickers.index", submit=workflow.submit,
+    approve=workflow.approve, reject=workflow.reject, delete_refusal=_delete_refusal, delete=_delete,
+))
 
 
 def queue_items() -> list[dict]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from signage.extensions import db
 from signage.models import Screen
+from signage.registry import panels
 from signage.scoping import scoped_select
 
 bp = Blueprint("dashboard", __name__)
-
-#: Other packages add widgets: callables returning (title, html-safe markup) for the dashboard.
-WIDGETS_KEY = "signage_dashboard_widgets"
 
 
 @bp.route("/")
@@ -21,5 +19,5 @@ WIDGETS_KEY = "signage_dashboard_widgets"
 def index():
     active = scoped_select(Screen).where(Screen.retired_at.is_(None)).subquery()
     by_kind = db.session.execute(select(active.c.kind, func.count()).group_by(active.c.kind)).all()
-    widgets = [w() for w in current_app.extensions.get(WIDGETS_KEY, [])]
+    widgets = [panel() for panel in panels("dashboard")]  # added by other packages: signage.add_panel
     return render_template("dashboard.html", by_kind=dict(by_kind), widgets=widgets)

@@ -179,8 +179,8 @@ def test_targeting_is_schedulings_resolver_so_a_group_rule_reaches_the_screens_i
     """A rule-based group (tag "transport" in Phan Thiết) reaches the same screens for an alert as for a schedule
     entry, including a screen that gets the tag while the alert is on air."""
     from alerts.service import screen_ids
-    from signage.scheduling.models import TargetType
-    from signage.scheduling.targeting import target_screen_ids
+    from scheduling.models import TargetType
+    from scheduling.targeting import target_screen_ids
     from signage.signals import screens_changed
 
     station_id, station_token = paired("Ga Phan Thiết")
@@ -205,7 +205,7 @@ def test_targeting_is_schedulings_resolver_so_a_group_rule_reaches_the_screens_i
 
 def test_an_alert_without_targets_covers_its_owner_region_and_retired_screens_see_nothing(app, app_ctx, demo):
     from alerts.service import alert_targets, screen_ids
-    from signage.scheduling.models import TargetType
+    from scheduling.models import TargetType
     from signage.screens_service import screens_for_regions
     from signage.timeutil import utcnow
 

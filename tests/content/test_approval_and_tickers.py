@@ -57,6 +57,28 @@ def test_an_operator_cannot_approve(app, demo, login):
         assert not api.is_schedulable("slide", slide_id)
 
 
+def test_an_approver_cannot_approve_what_they_submitted_and_is_told_why_in_vietnamese(app, demo, login):
+    approver = login("approver")
+    slide_id = _new_slide(approver, demo["BT"].id)
+    page = f"/content/slides/{slide_id}"
+    _post(approver, f"{page}/submit", page=page)
+    response = _post(approver, f"{page}/approve", page=page)
+    assert "cần một người duyệt khác" in approver.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Slide, slide_id).approval_state == "submitted"
+        assert not api.is_schedulable("slide", slide_id)
+    from signage.models import Role, User
+
+    with app.app_context():
+        second = User(username="approver2", role=Role.APPROVER.value, region_id=demo["BT"].id, display_name="P2")
+        second.set_password("demo-2026")
+        db.session.add(second)
+        db.session.commit()
+    _post(login("approver2"), f"{page}/approve", page=page)
+    with app.app_context():
+        assert db.session.get(Slide, slide_id).approval_state == "approved"
+
+
 def test_rejection_needs_a_comment_and_is_shown_to_the_author(app, demo, login):
     operator, approver = login("phanthiet"), login("approver")
     slide_id = _new_slide(operator, demo["BT-PT"].id)

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from content import storage, workflow
 from content.models import Slide
 from content.qrlinks import parse_code
+from scheduling import manifest, service
+from scheduling.models import Playlist, PlaylistItem
 from signage.extensions import db
 from signage.models import Screen
-from signage.scheduling import manifest, service
-from signage.scheduling.models import Playlist, PlaylistItem
 from tests.content.conftest import submit_and_approve
 
 

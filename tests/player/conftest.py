@@ -168,9 +168,10 @@ class OnAir:
         return playlist
 
     def add_item(self, playlist, item_type: str, item_id: int, duration_s: float | None) -> None:
-        from signage.extensions import db
         from signage.scheduling.models import PlaylistItem
         from signage.scheduling.service import playlist_changed
+
+        from signage.extensions import db
 
         playlist.items.append(PlaylistItem(position=len(playlist.items), item_type=item_type, item_id=item_id,
                                            duration_s=duration_s))
@@ -180,6 +181,7 @@ class OnAir:
     def schedule(self, playlist, screen, priority: int = 50):
         from signage.scheduling.models import ScheduleEntry
         from signage.scheduling.service import save_entry
+
         from signage.timeutil import localnow
 
         entry = ScheduleEntry(region_id=self.demo["BT"].id, name=f"{playlist.name} on {screen.name}",

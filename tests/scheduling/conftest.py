@@ -94,7 +94,7 @@ class FakeContent:
 @pytest.fixture
 def content(monkeypatch) -> FakeContent:
     fake = FakeContent()
-    monkeypatch.setattr("signage.scheduling.content_port.content_api", lambda: fake)
+    monkeypatch.setattr("scheduling.content_port.content_api", lambda: fake)
     return fake
 
 
@@ -111,8 +111,8 @@ class Builder:
         self.region = region
 
     def playlist(self, name: str, items=(), region: Region | None = None):
-        from signage.scheduling.models import Playlist, PlaylistItem
-        from signage.scheduling.service import save_playlist
+        from scheduling.models import Playlist, PlaylistItem
+        from scheduling.service import save_playlist
 
         playlist = Playlist(region_id=(region or self.region).id, name=name)
         for pos, spec in enumerate(items):
@@ -127,8 +127,8 @@ class Builder:
 
     def entry(self, playlist, targets, *, name="entry", priority=50, start=date(2026, 1, 1), end=None,
               days=0b1111111, daypart=None, recurrence="daily", max_per_hour=None, region: Region | None = None):
-        from signage.scheduling.models import ScheduleEntry
-        from signage.scheduling.service import save_entry
+        from scheduling.models import ScheduleEntry
+        from scheduling.service import save_entry
 
         entry = ScheduleEntry(
             region_id=(region or self.region).id, name=name, playlist_id=playlist.id, priority=priority,
@@ -140,7 +140,7 @@ class Builder:
         return entry
 
     def default(self, screen, playlist):
-        from signage.scheduling.service import set_default
+        from scheduling.service import set_default
 
         set_default(screen, playlist.id if playlist else None)
 
@@ -168,6 +168,6 @@ def player_for(app):
 
 
 def manifest_of(screen_id: int, now: datetime | None = None) -> dict:
-    from signage.scheduling.manifest import build_manifest
+    from scheduling.manifest import build_manifest
 
     return build_manifest(screen_id, now)[0]

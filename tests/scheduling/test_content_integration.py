@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from scheduling import versions
 from signage.extensions import db
-from signage.scheduling import versions
 from tests.content.conftest import submit_and_approve
 from tests.scheduling.conftest import Builder, manifest_of
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import time_machine
 
-from signage.scheduling.api import item_in_use
+from scheduling.api import item_in_use
 from tests.scheduling.conftest import local
 
 

@@ -103,8 +103,8 @@ def test_a_playlist_nesting_itself_does_not_loop_forever(build, content, screens
     content.add("slide", 1)
     screen = screens[STATION]
     outer = build.playlist("Outer", [("slide", 1)])
+    from scheduling.models import PlaylistItem
     from signage.extensions import db
-    from signage.scheduling.models import PlaylistItem
 
     db.session.add(PlaylistItem(playlist_id=outer.id, position=1, item_type="playlist", item_id=outer.id))
     db.session.commit()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from scheduling import versions
+from scheduling.service import playlist_in_use, save_playlist, set_region_default
 from signage.extensions import db
 from signage.models import Screen
-from signage.scheduling import versions
-from signage.scheduling.service import playlist_in_use, save_playlist, set_region_default
 from tests.scheduling.conftest import local, manifest_of
 
 NOW = local(2026, 12, 1, 8, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from signage.scheduling.timeline import Rule, merge_same_winner, occurrences, resolve
+from scheduling.timeline import Rule, merge_same_winner, occurrences, resolve
 from tests.scheduling.conftest import local
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from flask import current_app
 
+from scheduling import versions
 from signage.extensions import db
 from signage.models import ScreenGroup
 from signage.redis_client import get_redis
-from signage.scheduling import versions
 from signage.signals import content_changed, screen_group_changed, screens_changed
 from tests.scheduling.conftest import local, manifest_of
 
@@ -47,7 +47,7 @@ def moved(before: dict, after: dict) -> set[str]:
 
 
 def test_editing_an_entry_moves_its_screens_only(world, snapshot):
-    from signage.scheduling.service import save_entry
+    from scheduling.service import save_entry
 
     before = snapshot()
     world["entry"].priority = 70
@@ -56,7 +56,7 @@ def test_editing_an_entry_moves_its_screens_only(world, snapshot):
 
 
 def test_retargeting_an_entry_moves_old_and_new_screens(world, snapshot, screens):
-    from signage.scheduling.service import save_entry
+    from scheduling.service import save_entry
 
     before = snapshot()
     save_entry(world["entry"], [("screen", screens[RAIL].id), ("screen", screens[TAN_NGHIA].id)])
@@ -64,7 +64,7 @@ def test_retargeting_an_entry_moves_old_and_new_screens(world, snapshot, screens
 
 
 def test_deleting_an_entry_moves_its_screens(world, snapshot):
-    from signage.scheduling.service import delete_entry
+    from scheduling.service import delete_entry
 
     before = snapshot()
     delete_entry(world["entry"])
@@ -72,7 +72,7 @@ def test_deleting_an_entry_moves_its_screens(world, snapshot):
 
 
 def test_moving_an_entry_into_the_past_moves_its_screens(world, snapshot, screens):
-    from signage.scheduling.service import save_entry
+    from scheduling.service import save_entry
 
     before = snapshot()
     world["entry"].start_date, world["entry"].end_date = date(2025, 1, 1), date(2025, 1, 31)
@@ -82,8 +82,8 @@ def test_moving_an_entry_into_the_past_moves_its_screens(world, snapshot, screen
 
 
 def test_editing_a_playlist_moves_screens_that_schedule_it_or_default_to_it(world, snapshot, build, screens):
-    from signage.scheduling.models import PlaylistItem
-    from signage.scheduling.service import playlist_changed
+    from scheduling.models import PlaylistItem
+    from scheduling.service import playlist_changed
 
     build.default(screens[TAN_NGHIA], world["main"])
     before = snapshot()
@@ -94,8 +94,8 @@ def test_editing_a_playlist_moves_screens_that_schedule_it_or_default_to_it(worl
 
 
 def test_editing_a_nested_playlist_moves_screens_of_every_playlist_that_nests_it(world, snapshot, build):
-    from signage.scheduling.models import PlaylistItem
-    from signage.scheduling.service import playlist_changed, save_playlist
+    from scheduling.models import PlaylistItem
+    from scheduling.service import playlist_changed, save_playlist
 
     inner = build.playlist("Inner", [("slide", 4)])
     world["main"].items.append(PlaylistItem(position=9, item_type="playlist", item_id=inner.id))

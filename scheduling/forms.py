@@ -1,4 +1,4 @@
-"""Operator forms for playlists, schedule entries, default playlists and pairing."""
+"""Operator forms for playlists, schedule entries and default playlists."""
 
 from __future__ import annotations
 
@@ -86,7 +86,3 @@ class EntryForm(FlaskForm):
 
 class DefaultPlaylistForm(FlaskForm):
     playlist_id = SelectField(_l("Default playlist (plays whenever nothing is scheduled)"), coerce=int)
-
-
-class ClaimForm(FlaskForm):
-    code = StringField(_l("Code shown on the screen"), validators=[DataRequired(), Length(min=6, max=12)])

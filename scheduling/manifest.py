@@ -23,13 +23,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from players.version import player_version
+from scheduling import content_port, timeline, versions
+from scheduling.models import ItemType, PlaylistItem
+from scheduling.targeting import default_playlist_id, entries_for_screen
 from signage.extensions import db
 from signage.models import Screen
 from signage.redis_client import get_redis
-from signage.scheduling import content_port, timeline, versions
-from signage.scheduling.models import ItemType, PlaylistItem
-from signage.scheduling.targeting import default_playlist_id, entries_for_screen
 from signage.timeutil import local_tz, utcnow
 
 HORIZON = timedelta(hours=48)
@@ -242,9 +241,11 @@ def rules_for(entries: list, playlists_flat: dict[int, list[FlatItem]],
     return rules
 
 
-def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, str]:
-    """(manifest, etag) for the screen. The version is read before any table, so a change committed
-    during the build makes the next poll fetch again instead of caching stale content under a new tag."""
+def build_manifest(screen_id: int, now: datetime | None = None, code_version: str = "") -> tuple[dict, str]:
+    """(manifest, etag) for the screen; `code_version` is the player code's version (the player side
+    passes it: it is part of the ETag and announced as `player_version`). The version is read before any
+    table, so a change committed during the build makes the next poll fetch again instead of caching stale
+    content under a new tag."""
     counter = versions.counter(screen_id)
     now = now or utcnow()
     screen = db.session.get(Screen, screen_id)
@@ -309,7 +310,7 @@ def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, s
         for asset in item["assets"].values():
             assets.setdefault(asset["url"], asset)
 
-    etag = versions.etag(screen.id, counter, now.timestamp())
+    etag = versions.etag(screen.id, counter, now.timestamp(), code_version)
     manifest = {
         "version": etag,
         "screen": {"id": screen.id, "name": screen.name, "kind": screen.kind, "width": screen.width,
@@ -323,7 +324,7 @@ def build_manifest(screen_id: int, now: datetime | None = None) -> tuple[dict, s
         "fallback": fallback,
         "tickers": tickers,
         "assets": list(assets.values()),
-        "player_version": player_version(),
+        "player_version": code_version,
         "alerts_url": "/api/player/v1/alerts",
     }
     return manifest, etag

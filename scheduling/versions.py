@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Iterable
 
-from players.version import player_version
 from signage.redis_client import get_redis
 
 EPOCH_S = 24 * 3600
@@ -56,9 +55,10 @@ def epoch(screen_id: int, now_s: float) -> int:
     return int((now_s - screen_offset_s(screen_id)) // EPOCH_S)
 
 
-def etag(screen_id: int, counter_value: str, now_s: float) -> str:
-    """Changes with the screen's counter, its daily epoch, and the player code (a deploy reaches every screen)."""
-    return f"{screen_id}.{counter_value}.{epoch(screen_id, now_s)}.{player_version()}"
+def etag(screen_id: int, counter_value: str, now_s: float, code_version: str = "") -> str:
+    """Changes with the screen's counter, its daily epoch, and `code_version` — the player code's version,
+    given by the player side (scheduling does not know it), so a deploy reaches every screen."""
+    return f"{screen_id}.{counter_value}.{epoch(screen_id, now_s)}.{code_version}"
 
 
 def parse_etag(header: str | None) -> tuple[int, str] | None:

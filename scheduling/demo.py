@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from scheduling import content_port, service
+from scheduling.models import Playlist, PlaylistItem, RegionDefault, ScheduleEntry
 from signage.extensions import db
 from signage.models import Region
-from signage.scheduling import content_port, service
-from signage.scheduling.models import Playlist, PlaylistItem, RegionDefault, ScheduleEntry
 from signage.timeutil import localnow
 
 DEFAULT_NAME = "Chương trình chung"

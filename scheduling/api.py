@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
+from scheduling.models import RegionDefault, ScheduleEntry, ScreenDefault
+from scheduling.targeting import item_playlist_ids, playlists_containing
 from signage.extensions import db
-from signage.scheduling.models import RegionDefault, ScheduleEntry, ScreenDefault
-from signage.scheduling.targeting import item_playlist_ids, playlists_containing
 from signage.timeutil import localnow
 
 

@@ -10,10 +10,8 @@ from collections.abc import Iterable
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from signage.extensions import db
-from signage.models import Region, Screen
-from signage.scheduling import content_port, versions
-from signage.scheduling.models import (
+from scheduling import api, content_port, versions
+from scheduling.models import (
     ItemType,
     Playlist,
     PlaylistItem,
@@ -22,7 +20,7 @@ from signage.scheduling.models import (
     ScheduleTarget,
     ScreenDefault,
 )
-from signage.scheduling.targeting import (
+from scheduling.targeting import (
     default_playlist_ids,
     entry_screen_ids,
     group_is_targeted,
@@ -30,8 +28,10 @@ from signage.scheduling.targeting import (
     playlist_screen_ids,
     target_screen_ids,
 )
+from signage.extensions import db
+from signage.models import Region, Screen
 from signage.screens_service import screens_for_regions
-from signage.signals import content_changed, screen_group_changed, screens_changed
+from signage.signals import content_changed, item_in_use_query, screen_group_changed, screens_changed
 
 
 def bump(screen_ids: Iterable[int], reason: str) -> list[int]:
@@ -137,18 +137,17 @@ def prepare_renders(playlist_ids: set[int], screen_ids: set[int]) -> None:
     """Ask content to render every size and language these screens need (idempotent RQ jobs)."""
     if not screen_ids or not playlist_ids:
         return
-    from signage.scheduling.manifest import flatten, load_playlists
+    from scheduling.manifest import flatten, load_playlists
 
     screens = db.session.scalars(select(Screen).where(Screen.id.in_(screen_ids))).all()
     sizes = sorted({(s.width, s.height) for s in screens})
     langs = sorted({lang for s in screens for lang in (s.languages or ["vi"])})
     playlists = load_playlists(playlist_ids)
     items = {(f.item_type, f.item_id) for pid in playlist_ids for f in flatten(pid, playlists)}
-    api = content_port.content_api()
     for item_type, item_id in sorted(items):
         if item_type in ("slide", "media"):
             try:
-                api.ensure_renders(item_type, item_id, sizes, langs, sorted(screen_ids))
+                content_port.content_api().ensure_renders(item_type, item_id, sizes, langs, sorted(screen_ids))
             except Exception:  # a render queue problem must not lose the schedule change
                 current_app.logger.exception("could not enqueue renders for %s %s", item_type, item_id)
 
@@ -157,10 +156,11 @@ def prepare_renders(playlist_ids: set[int], screen_ids: set[int]) -> None:
 
 
 def _on_screens_changed(sender, screen_ids=(), **_):
-    from players.auth import publish_tokens
-
     bump(screen_ids, "screens changed")
-    publish_tokens(list(screen_ids))
+
+
+def _on_item_in_use_query(sender, item_type=None, item_id=None, **_) -> bool:
+    return api.item_in_use(item_type, int(item_id))
 
 
 def _on_group_changed(sender, group_id=None, screen_ids=(), **_):
@@ -170,7 +170,7 @@ def _on_group_changed(sender, group_id=None, screen_ids=(), **_):
 
 def _on_content_changed(sender, item_type=None, item_id=None, **_):
     if item_type and item_id is not None:
-        from signage.scheduling.manifest import invalidate
+        from scheduling.manifest import invalidate
 
         invalidate(item_type, int(item_id))
         bump(item_screen_ids(item_type, int(item_id)), f"{item_type} {item_id} changed")
@@ -180,6 +180,7 @@ def connect_signals(app: Flask) -> None:
     screens_changed.connect(_on_screens_changed, sender=app, weak=False)
     screen_group_changed.connect(_on_group_changed, sender=app, weak=False)
     content_changed.connect(_on_content_changed, sender=app, weak=False)
+    item_in_use_query.connect(_on_item_in_use_query, sender=app, weak=False)
 
 
 __all__ = ["target_screen_ids", "bump", "save_entry", "delete_entry", "save_playlist", "delete_playlist",

@@ -1,4 +1,5 @@
-"""Operator UI: playlists, schedule entries, per-screen calendar, default playlist, pairing, screen status."""
+"""Operator UI: playlists, schedule entries, region defaults, and the screen page (its calendar and default
+playlist; packages above add their panels to it, e.g. the player's pairing and status)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,14 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from lunar_vn import solar_to_lunar
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from signage import add_nav
-from signage.extensions import db
-from signage.forms import select_choices
-from signage.models import Region, Screen, ScreenGroup
-from signage.scheduling import content_port, service, status
-from signage.scheduling.forms import ClaimForm, DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
-from signage.scheduling.models import (
+from scheduling import content_port, screen_calendar, service
+from scheduling.forms import DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
+from scheduling.models import (
     ALL_DAYS,
     ItemType,
     Playlist,
@@ -28,7 +25,11 @@ from signage.scheduling.models import (
     ScreenDefault,
     TargetType,
 )
-from signage.scheduling.targeting import default_source, playlist_screen_ids, playlists_containing
+from scheduling.targeting import default_source, playlist_screen_ids, playlists_containing
+from signage.extensions import db
+from signage.forms import select_choices
+from signage.models import Region, Screen, ScreenGroup
+from signage.registry import add_nav, panels
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz, localnow
 
@@ -297,8 +298,6 @@ def entry_delete(entry_id: int):
 @bp.route("/screens/<int:screen_id>", methods=["GET", "POST"])
 @login_required
 def screen(screen_id: int):
-    from players.auth import has_live_token
-
     screen = get_scoped_or_404(Screen, screen_id)
     default = db.session.get(ScreenDefault, screen.id)
     form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
@@ -310,15 +309,13 @@ def screen(screen_id: int):
         service.set_default(screen, form.playlist_id.data or None)
         flash(_("Default playlist saved."), "success")
         return redirect(url_for(".screen", screen_id=screen.id))
-    days = status.calendar(screen, localnow().replace(hour=0, minute=0, second=0, microsecond=0),
+    days = screen_calendar.calendar(screen, localnow().replace(hour=0, minute=0, second=0, microsecond=0),
                            CALENDAR_DAYS)
     inherited_from = default_source(screen)
     inherited = db.session.get(RegionDefault, inherited_from.id) if inherited_from else None
-    return render_template("scheduling/screen.html", screen=screen, form=form, claim=ClaimForm(prefix="claim"),
-                           inherited_from=inherited_from, inherited=inherited,
-                           paired=has_live_token(screen.id), days=days,
-                           status=status.screen_statuses([screen])[0], plays=status.recent_plays(screen),
-                           local=_to_local_naive)
+    return render_template("scheduling/screen.html", screen=screen, form=form,
+                           inherited_from=inherited_from, inherited=inherited, days=days,
+                           screen_panels=[panel(screen) for panel in panels("screen")])
 
 
 # ---------------------------------------------------------------- region defaults
@@ -364,66 +361,8 @@ def region_default(region_id: int):
     return redirect(url_for(".region_defaults") + f"#region-{region.id}"), 303
 
 
-@bp.route("/screens/<int:screen_id>/pair", methods=["POST"])
-@login_required
-def screen_pair(screen_id: int):
-    from players.pairing import PairingError, claim
-
-    screen = get_scoped_or_404(Screen, screen_id)
-    form = ClaimForm(prefix="claim")
-    if not form.validate_on_submit():
-        flash(_("Type the 6-character code shown on the screen."), "error")
-        return redirect(url_for(".screen", screen_id=screen.id))
-    try:
-        claim(form.code.data, screen, current_user.id)
-    except PairingError:
-        flash(_("No player is showing this code (it may have expired). Check the code on the screen."), "error")
-        return redirect(url_for(".screen", screen_id=screen.id))
-    flash(_("Player paired with %(name)s. It starts playing within a few seconds.", name=screen.name), "success")
-    return redirect(url_for(".screen", screen_id=screen.id))
-
-
-@bp.route("/screens/<int:screen_id>/revoke", methods=["POST"])
-@login_required
-def screen_revoke(screen_id: int):
-    from players.auth import publish_tokens, revoke_tokens
-
-    screen = get_scoped_or_404(Screen, screen_id)
-    revoked = revoke_tokens(screen.id, current_user.id)
-    db.session.commit()
-    publish_tokens([screen.id])
-    flash(_("Player unpaired; it shows the pairing code again.") if revoked else _("No player was paired."),
-          "success")
-    return redirect(url_for(".screen", screen_id=screen.id))
-
-
-# ---------------------------------------------------------------- all screens: status
-
-
-@bp.route("/status")
-@login_required
-def screens_status():
-    screens = list(db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None))
-                                      .order_by(Region.path, Screen.name)))
-    return render_template("scheduling/status.html", rows=status.screen_statuses(screens))
-
-
-def dashboard_widget():
-    from markupsafe import Markup
-
-    if not current_user.is_authenticated:
-        return _l("Screens"), Markup("")
-    screens = list(db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None))))
-    rows = status.screen_statuses(screens)
-    html = render_template("scheduling/_status_widget.html", rows=rows,
-                           online=sum(1 for r in rows if r["online"]))
-    return _l("Screens on air"), Markup(html)
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["recurrence_label"] = recurrence_label
     add_nav(app, "scheduling.entries", _l("Schedule"))
     add_nav(app, "scheduling.playlists", _l("Playlists"))
-    add_nav(app, "scheduling.screens_status", _l("Screen status"))
-    app.extensions.setdefault("signage_dashboard_widgets", []).append(dashboard_widget)

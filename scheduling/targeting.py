@@ -7,9 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from signage.extensions import db
-from signage.models import Region, Screen, ScreenGroup, screen_group_member
-from signage.scheduling.models import (
+from scheduling.models import (
     ItemType,
     PlaylistItem,
     RegionDefault,
@@ -18,6 +16,8 @@ from signage.scheduling.models import (
     ScreenDefault,
     TargetType,
 )
+from signage.extensions import db
+from signage.models import Region, Screen, ScreenGroup, screen_group_member
 from signage.screens_service import resolve_group, screens_for_regions
 from signage.timeutil import localnow
 
