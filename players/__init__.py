@@ -7,9 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the player API (pairing, manifest, heartbeat, plays, alert poll) and the player page."""
-    from players import alerts, api, page, views
+    from players import alerts, api, page, sweep, views
 
     api.init_app(app)
     alerts.init_app(app)
     page.init_app(app)
     views.init_app(app)  # operator side: pairing, screen status, the screen page's player panel
+    sweep.init_app(app)  # a starting worker plans the offline sweeper (online/offline history)

@@ -1,5 +1,7 @@
 """Heartbeats: every beat goes to Redis; the database row is written at most every few minutes per screen,
-or at once when the player's state changes (app version, screen size, errors, back from offline)."""
+or at once when the player's state changes (app version, screen size, errors, back from offline). A beat
+after a silence longer than the offline threshold (or one Redis cannot vouch for) opens an online interval
+of the screen's history (players.intervals)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,13 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import select
 
+from players import intervals
+from players.intervals import is_online
 from players.models import ScreenStatus
 from signage.extensions import db
 from signage.redis_client import get_redis
 
-GRACE_S = 15
 COMEBACK_GAP_S = 120
-OFFLINE_FACTOR = 1.1
 
 
 def _key(kind: str, screen_id: int) -> str:
@@ -59,10 +61,17 @@ def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bo
     pipe.getset(_key("hb", screen_id), json.dumps(beat))
     pipe.getset(_key("hbsig", screen_id), _state_signature(beat))
     pipe.get(_key("hbdb", screen_id))
-    previous, old_sig, last_write = pipe.execute()
+    pipe.get(intervals.poll_key(screen_id))
+    pipe.get(intervals.online_flag_key(screen_id))
+    previous, old_sig, last_write, poll, online_flag = pipe.execute()
+    previous_ms = json.loads(previous)["last_seen_ms"] if previous is not None else None
+    poll_s = intervals.poll_interval(screen_id, poll)
+    if online_flag is None or previous_ms is None or not is_online(previous_ms, now_ms, poll_s):
+        intervals.note_contact(screen_id, datetime.fromtimestamp(now_ms / 1000, UTC),
+                               datetime.fromtimestamp(previous_ms / 1000, UTC) if previous_ms else None, poll_s)
     due = last_write is None or now_ms - int(last_write) >= interval * 1000
     # Back after a silence longer than any poll interval + grace: record the return at once.
-    came_back = previous is None or now_ms - json.loads(previous)["last_seen_ms"] > COMEBACK_GAP_S * 1000
+    came_back = previous_ms is None or now_ms - previous_ms > COMEBACK_GAP_S * 1000
     if not (due or came_back or old_sig is None or old_sig.decode() != _state_signature(beat)):
         return False
     _write_db(screen_id, beat)
@@ -77,13 +86,6 @@ def _write_db(screen_id: int, beat: dict) -> None:
         setattr(row, field, beat[field])
     db.session.add(row)
     db.session.commit()
-
-
-def is_online(last_seen_ms: int | None, now_ms: int, poll_interval_s: int) -> bool:
-    """Online while the last contact is younger than 1.1 × the poll interval plus a grace period."""
-    if last_seen_ms is None:
-        return False
-    return now_ms - last_seen_ms <= (OFFLINE_FACTOR * poll_interval_s + GRACE_S) * 1000
 
 
 def latest(screen_ids: list[int]) -> dict[int, dict]:

@@ -1,10 +1,11 @@
-"""Player-side records: pairing requests, per-screen tokens, last known status, proof of play."""
+"""Player-side records: pairing requests, per-screen tokens, last known status, online/offline history,
+proof of play."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signage.db_types import UTCDateTime
@@ -79,4 +80,23 @@ class PlayRecord(db.Model):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     name: Mapped[str] = mapped_column(String(300), default="")
     sha256: Mapped[str] = mapped_column(String(64), default="")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the controller got it; indexed so the nightly roll-up finds late records (reports.jobs)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ScreenInterval(db.Model):
+    """Online/offline history of a screen: consecutive intervals, at most one open (`ended_at` NULL) per screen.
+
+    Written by players.intervals only: a heartbeat after a silence opens an online interval (closing the
+    offline one, or the online one the sweeper has not closed yet); the sweeper closes the online interval of
+    a screen that stopped reporting at its last contact and opens an offline one. Uptime is computed from
+    these rows (reports), never from the last status alone."""
+
+    __tablename__ = "player_screen_interval"
+    __table_args__ = (Index("ix_player_screen_interval_screen_started", "screen_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    screen_id: Mapped[int] = mapped_column(ForeignKey("screen.id", ondelete="CASCADE"))
+    online: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
