@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from signage.forms import select_choices
+from signage.theme_forms import ThemesField
 
 HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Use HH:MM, e.g. 06:00."))
 WEEKDAYS = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")), (5, _l("Sat")),
@@ -39,6 +40,7 @@ class PlaylistForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     region_id = SelectField(_l("Owner region"), coerce=int)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    themes = ThemesField(description=_l("Every item of the playlist carries them too."))
 
 
 class PlaylistItemForm(FlaskForm):
@@ -70,6 +72,7 @@ class EntryForm(FlaskForm):
     max_plays_per_hour = IntegerField(_l("Max plays per hour (empty = no limit)"),
                                       validators=[Optional(), NumberRange(min=1, max=3600)])
     enabled = BooleanField(_l("Enabled"), default=True)
+    themes = ThemesField(description=_l("They apply to everything the entry plays."))
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

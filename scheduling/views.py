@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from lunar_vn import solar_to_lunar
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -31,6 +31,8 @@ from signage.forms import select_choices
 from signage.models import Region, Screen, ScreenGroup
 from signage.registry import add_nav, panels
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.theme_forms import fill_theme_choices
+from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, localnow
 
 bp = Blueprint("scheduling", __name__, url_prefix="/schedule", template_folder="templates", static_folder="static")
@@ -73,6 +75,7 @@ def playlists():
 def playlist_new():
     form = PlaylistForm()
     form.region_id.choices = _region_choices()
+    fill_theme_choices(form.themes, current_user.region)
     if form.validate_on_submit():
         clash = db.session.scalar(select(Playlist.id).where(Playlist.region_id == form.region_id.data,
                                                            Playlist.name == form.name.data.strip()))
@@ -80,6 +83,8 @@ def playlist_new():
             playlist = Playlist(name=form.name.data.strip(), description=form.description.data or "",
                                 region_id=require_region_in_scope(form.region_id.data).id)
             service.save_playlist(playlist)
+            set_themes("playlist", playlist.id, form.themes.data or [])
+            db.session.commit()
             flash(_("Playlist created. Now add items."), "success")
             return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
         form.name.errors.append(_("A playlist with this name already exists in this region."))
@@ -111,6 +116,9 @@ def playlist_edit(playlist_id: int):
     playlist = get_scoped_or_404(Playlist, playlist_id)
     meta = PlaylistForm(obj=playlist, prefix="meta")
     meta.region_id.choices = _region_choices()
+    if request.method == "GET":
+        meta.themes.data = themes_of("playlist", [playlist.id]).get(playlist.id, [])
+    fill_theme_choices(meta.themes, current_user.region)
     add = PlaylistItemForm(prefix="add")
     add.item.choices = _item_choices(playlist)
     if request.method == "POST" and request.form.get("action") == "meta" and meta.validate_on_submit():
@@ -118,6 +126,7 @@ def playlist_edit(playlist_id: int):
         playlist.name = meta.name.data.strip()
         playlist.description = meta.description.data or ""
         playlist.region_id = require_region_in_scope(meta.region_id.data).id
+        set_themes("playlist", playlist.id, meta.themes.data or [])
         db.session.commit()
         service.playlist_changed(playlist, before)
         flash(_("Playlist saved."), "success")
@@ -224,11 +233,13 @@ def _entry_form(entry: ScheduleEntry | None) -> EntryForm:
         form.screens.data = [t.target_id for t in entry.targets if t.target_type == TargetType.SCREEN.value]
         form.groups.data = [t.target_id for t in entry.targets if t.target_type == TargetType.GROUP.value]
         form.regions.data = [t.target_id for t in entry.targets if t.target_type == TargetType.REGION.value]
+        form.themes.data = themes_of("entry", [entry.id]).get(entry.id, [])
     elif entry is None and request.method == "GET":
         form.days.data = list(range(7))
         form.start_date.data = localnow().date()
     form.region_id.choices = _region_choices()
     form.regions.choices = _region_choices()
+    fill_theme_choices(form.themes, current_user.region)
     form.playlist_id.choices = select_choices((p.id, p.name) for p in _scoped_playlists())
     form.screens.choices = select_choices((s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(
         scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name)))
@@ -258,6 +269,8 @@ def _save_entry(entry: ScheduleEntry, form: EntryForm):
     entry.max_plays_per_hour = form.max_plays_per_hour.data
     entry.enabled = form.enabled.data
     bumped = service.save_entry(entry, targets)
+    set_themes("entry", entry.id, form.themes.data or [])
+    db.session.commit()
     flash(_("Schedule saved; %(n)d screen(s) will pick it up on their next poll.", n=len(bumped)), "success")
     return redirect(url_for(".entries"))
 
