@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from signage import languages
 from signage.settings import ConfigError, Setting, comma_list, declared_names, parse_boolean, read_all
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
@@ -37,6 +38,8 @@ SETTINGS = (
     Setting("MEDIA_ROOT", "", help="content-addressed media files; empty: instance/media"),
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000", help="public address in QR, SMS and webhook links"),
     Setting("DEMO_DATA", str(DEFAULT_DEMO_DATA), help="province file `flask demo load` reads"),
+    Setting("CONTENT_LANGUAGES", languages.DEFAULT_CODES, languages.parse,
+            "content and SMS languages, comma-separated codes from signage/languages.py; vi first"),
     Setting("SESSION_COOKIE_SECURE", None, parse_boolean, "cookies over HTTPS only; default: on in production"),
     Setting("SESSION_LIFETIME_SECONDS", 8 * 3600, int, "operator session lifetime from sign-in"),
     Setting("LOGIN_RATE_LIMIT", "10 per minute", help="sign-in attempts per client address"),
@@ -64,6 +67,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MEDIA_ROOT": value["MEDIA_ROOT"] or str(instance / "media"),
         "PUBLIC_BASE_URL": value["PUBLIC_BASE_URL"],
         "DEMO_DATA": value["DEMO_DATA"],
+        "CONTENT_LANGUAGES": value["CONTENT_LANGUAGES"],
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": value["SIGNAGE_TIMEZONE"],
         "BABEL_TRANSLATION_DIRECTORIES": translation_dirs,
@@ -89,6 +93,10 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def validate(config: dict) -> None:
+    try:  # an override may give a list, or text that `config.update(overrides)` put back unparsed
+        config["CONTENT_LANGUAGES"] = languages.parse(config["CONTENT_LANGUAGES"])
+    except ValueError as exc:
+        raise ConfigError(f"CONTENT_LANGUAGES={config['CONTENT_LANGUAGES']!r} is not valid: {exc}") from exc
     if config["SIGNAGE_ENV"] == "production" and config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
         raise ConfigError("Refusing to start in production with the default SECRET_KEY: set SECRET_KEY.")
     url = config["SQLALCHEMY_DATABASE_URI"]
