@@ -14,7 +14,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from content import rendering
-from content.models import CONTENT_LANGUAGES, Media, MediaKind, Render, Slide, Ticker
+from content.models import Media, MediaKind, Render, Slide, Ticker
+from signage import languages
 from signage.extensions import db
 from signage.models import Region
 from signage.signals import content_changed
@@ -97,10 +98,10 @@ def _languages(item: Slide | Media | Ticker) -> list[str]:
     if not item.on_air:
         return []
     if isinstance(item, Media):
-        return list(CONTENT_LANGUAGES)
+        return list(languages.configured_codes())
     if isinstance(item, Ticker):
         texts = item.on_air.get("texts") or {}
-        return [lang for lang in CONTENT_LANGUAGES if (texts.get(lang) or "").strip()]
+        return languages.in_order(lang for lang, text in texts.items() if (text or "").strip())
     return rendering.slide_languages(item.on_air)
 
 

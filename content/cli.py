@@ -34,6 +34,24 @@ def prerender() -> None:
     click.echo(f"{count} slide renders checked.")
 
 
+@content_cli.command("check-fonts")
+@click.option("--all", "every", is_flag=True, help="Every language the product knows, not only CONTENT_LANGUAGES.")
+def check_fonts(every: bool) -> None:
+    """Which installed font draws each language (the start-up check, shown); exit 1 when one cannot be drawn."""
+    from content import fonts
+    from signage import languages
+
+    langs = list(languages.KNOWN.values()) if every else list(languages.configured())
+    failed = False
+    for lang in langs:
+        problems = fonts.language_problems([lang])
+        path = None if problems else fonts.covering_font(lang)
+        click.echo(f"{lang.code:4} {lang.name:10} {lang.script.name:27} {path or 'NO: ' + problems[0]}")
+        failed = failed or bool(problems)
+    if failed:
+        raise SystemExit(1)
+
+
 @content_cli.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only count what would be freed; delete nothing.")
 @click.option("--tmp-age-hours", default=24, show_default=True, help="Remove unfinished uploads older than this.")

@@ -1,5 +1,6 @@
-"""Demo content: two approved slides from the demo announcements (vi/en/ru) and an approved ticker, so a
-fresh `make run` shows something on the screens. Idempotent."""
+"""Demo content: two approved slides from the demo announcements (in the configured languages the province
+file has: vi/en/ru in the demo) and an approved ticker, so a fresh `make run` shows something on the screens.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from content.models import Slide, Ticker
 from content.workflow import snapshot
 from signage.approval import ApprovalState
 from signage.extensions import db
+from signage.languages import configured_codes
 from signage.models import Region, Screen
 from signage.timeutil import utcnow
 
@@ -40,7 +42,7 @@ def load_demo_content(data: dict) -> dict[str, int]:
         if db.session.scalar(select(Slide.id).where(Slide.region_id == province.id, Slide.name == name)):
             continue
         texts: dict[str, dict[str, str]] = {"title": {}, "body": {}}
-        for lang in ("vi", "en", "ru"):
+        for lang in configured_codes():
             if lang in item:
                 texts["title"][lang] = _nfc(item[lang].get("title", ""))
                 texts["body"][lang] = _nfc(item[lang].get("body", ""))
@@ -52,7 +54,7 @@ def load_demo_content(data: dict) -> dict[str, int]:
     ticker_name = "Chào mừng (chạy chữ)"
     if not db.session.scalar(select(Ticker.id).where(Ticker.region_id == province.id, Ticker.name == ticker_name)):
         first = (data.get("announcements") or [{}])[0]
-        texts = {lang: _nfc(f"{first[lang]['title']} — {first[lang]['body']}") for lang in ("vi", "en", "ru")
+        texts = {lang: _nfc(f"{first[lang]['title']} — {first[lang]['body']}") for lang in configured_codes()
                  if lang in first}
         ticker = Ticker(region_id=province.id, name=ticker_name, texts=texts, speed_px_s=80)
         _approve(ticker)

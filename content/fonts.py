@@ -1,9 +1,14 @@
 """Fonts located at run time from the Debian packages (fontconfig), with per-text glyph fallback.
 
-Latin with Vietnamese diacritics and Cyrillic: Noto Sans, else DejaVu Sans (fonts-noto-core,
-fonts-dejavu-core). Chinese and Korean: Noto Sans CJK (fonts-noto-cjk) when installed. For each text
-the first candidate font whose charset covers every character is used; if none covers all, the one
-covering most.
+Which fonts draw which language is in the languages table (`signage.languages`): Latin with Vietnamese
+diacritics and Cyrillic in Noto Sans, else DejaVu Sans (fonts-noto-core, fonts-dejavu-core); Chinese,
+Korean and Japanese in Noto Sans CJK (fonts-noto-cjk); Thai, Khmer and Cham in their Noto families
+(fonts-noto-core). For each text the candidates are the language's own fonts, then the Latin ones, then
+every other known language's; the first whose charset covers every character is used, else an installed
+font fontconfig finds for the missing characters, else the candidate covering most.
+
+`language_problems` is the start-up check of the configured languages: a language whose sample no installed
+font covers (or whose script needs shaping Pillow cannot do) is refused, naming the Debian package.
 """
 
 from __future__ import annotations
@@ -11,16 +16,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import subprocess
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+from PIL import features
 
-#: Families tried in order, per script need; fontconfig resolves them to files.
-LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
-CJK_FAMILIES = {
-    "zh": ("Noto Sans CJK SC", "Noto Sans CJK TC", "Droid Sans Fallback"),
-    "ko": ("Noto Sans CJK KR", "Noto Sans CJK SC", "Droid Sans Fallback"),
-}
+from signage import languages
+from signage.languages import Language
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 
 
 class FontNotFound(RuntimeError):
@@ -86,17 +90,29 @@ def covers(path: str, text: str) -> int:
     return sum(1 for c in chars if any(lo <= c <= hi for lo, hi in ranges))
 
 
-@functools.lru_cache(maxsize=16)
-def candidates(lang: str, bold: bool) -> tuple[str, ...]:
-    families = CJK_FAMILIES.get(lang, ()) + LATIN_FAMILIES + CJK_FAMILIES["zh"] + CJK_FAMILIES["ko"]
-    files: list[str] = []
-    for family in families:
+def families(lang: str) -> tuple[str, ...]:
+    """Families tried in order for a language: its own, the Latin ones, then every other known language's."""
+    own = languages.KNOWN[lang].fonts if lang in languages.KNOWN else languages.LATIN_FONTS
+    ordered = [*own, *languages.LATIN_FONTS, *(f for other in languages.KNOWN.values() for f in other.fonts)]
+    return tuple(dict.fromkeys(ordered))
+
+
+def _files(lang: str, bold: bool) -> Iterator[str]:
+    """The candidates' files in order, each family looked up only when the ones before it did not do."""
+    seen: set[str] = set()
+    for family in families(lang):
         path = _match(family, bold) or (_match(family, False) if bold else None)
-        if path and path not in files:
-            files.append(path)
+        if path and path not in seen:
+            seen.add(path)
+            yield path
+
+
+@functools.lru_cache(maxsize=64)
+def candidates(lang: str, bold: bool) -> tuple[str, ...]:
+    files = tuple(_files(lang, bold))
     if not files:
         raise FontNotFound("No usable font: install fonts-noto-core or fonts-dejavu-core (Debian).")
-    return tuple(files)
+    return files
 
 
 @functools.lru_cache(maxsize=256)
@@ -112,15 +128,16 @@ def _fallback(missing: frozenset[int], bold: bool) -> str | None:
 def font_for(text: str, lang: str, bold: bool = False) -> str:
     """The font file to draw `text` with: the first candidate with every glyph, else an installed font
     fontconfig finds for the missing characters, else the candidate covering most."""
-    files = candidates(lang, bold)
     chars = {c for c in text if not c.isspace()}
-    best, best_cover = files[0], -1
-    for path in files:
+    best, best_cover = None, -1
+    for path in _files(lang, bold):
         cover = covers(path, text)
         if cover >= len(chars):
             return path
         if cover > best_cover:
             best, best_cover = path, cover
+    if best is None:
+        raise FontNotFound("No usable font: install fonts-noto-core or fonts-dejavu-core (Debian).")
     ranges = charset(best)
     missing = frozenset(ord(c) for c in chars if not any(lo <= ord(c) <= hi for lo, hi in ranges))
     other = _fallback(missing, bold)
@@ -132,5 +149,37 @@ def font_for(text: str, lang: str, bold: bool = False) -> str:
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Changes when the installed fonts change (part of every slide's render key)."""
-    files = sorted({f for lang in ("vi", "zh", "ko") for bold in (False, True) for f in candidates(lang, bold)})
+    files = sorted({f for lang in languages.KNOWN for bold in (False, True) for f in candidates(lang, bold)})
     return hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
+
+
+def covering_font(lang: Language) -> str | None:
+    """The installed font file that draws every character of the language's sample, or None."""
+    sample = lang.sample
+    path = font_for(sample, lang.code)
+    wanted = len({c for c in sample if not c.isspace()})
+    return path if charset(path) and covers(path, sample) >= wanted else None
+
+
+def shaping_available() -> bool:
+    """Pillow can lay out complex scripts (libraqm with FriBiDi)."""
+    return bool(features.check("raqm"))
+
+
+def language_problems(langs: Iterable[Language]) -> list[str]:
+    """Why each language cannot be drawn on this machine (empty: every one can), naming what to install."""
+    problems = []
+    for lang in langs:
+        try:
+            path = covering_font(lang)
+        except FontNotFound:
+            path = None
+        if path is None:
+            problems.append(
+                f"{lang.name} ({lang.code}): no installed font covers the {lang.script.name} script; install the "
+                f"Debian package {lang.package} (font {lang.fonts[0]}), with fontconfig to find it")
+        elif lang.script.shaping and not shaping_available():
+            problems.append(
+                f"{lang.name} ({lang.code}): the {lang.script.name} script needs complex text layout, which this "
+                f"Pillow lacks; install the Debian packages libraqm0 and libfribidi0")
+    return problems

@@ -1,4 +1,7 @@
-"""Forms of the slide composer and the ticker editor. Every text is normalised to NFC."""
+"""Forms of the slide composer and the ticker editor. Every text is normalised to NFC.
+
+Text fields come one per configured language (`CONTENT_LANGUAGES`): `slide_form()` and `ticker_form()` build
+them (`signage.forms.language_form`); "vi" is required."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from content.models import CONTENT_LANGUAGES, SlideTemplate
-from signage.forms import select_choices
+from content.models import SlideTemplate
+from signage.forms import language_form, select_choices
+from signage.languages import REQUIRED, Language
 
-LANGUAGE_LABELS = {"vi": "Tiếng Việt", "en": "English", "ru": "Русский", "zh": "中文", "ko": "한국어"}
 TEMPLATE_LABELS = {
     SlideTemplate.TITLE_BODY.value: _l("Title and body"),
     SlideTemplate.IMAGE_CAPTION.value: _l("Image with caption"),
@@ -46,42 +49,44 @@ class SlideForm(FlaskForm):
     qr_url = StringField(_l("QR code target (https://…)"), validators=[Optional(), Length(max=1000), http_url],
                          filters=[nfc])
     duration_s = IntegerField(_l("Duration (seconds)"), default=10, validators=[DataRequired(), NumberRange(2, 3600)])
-    title_vi = StringField(_l("Title (Vietnamese, required)"), validators=[DataRequired(), Length(max=300)],
-                           filters=[nfc])
-    body_vi = TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
-    caption_vi = StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
-    title_en = StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
-    body_en = TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
-    caption_en = StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
-    title_ru = StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
-    body_ru = TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
-    caption_ru = StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
-    title_zh = StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
-    body_zh = TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
-    caption_zh = StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
-    title_ko = StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
-    body_ko = TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
-    caption_ko = StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
+    #: title_<code>, body_<code>, caption_<code> per configured language: see `slide_form`.
+    language_codes: tuple[str, ...] = ()
 
     def texts(self) -> dict:
-        return {f: {lang: getattr(self, f"{f}_{lang}").data or "" for lang in CONTENT_LANGUAGES
+        return {f: {lang: getattr(self, f"{f}_{lang}").data or "" for lang in self.language_codes
                     if getattr(self, f"{f}_{lang}").data} for f in SLIDE_FIELDS}
 
     def load_texts(self, texts: dict) -> None:
         for f in SLIDE_FIELDS:
-            for lang in CONTENT_LANGUAGES:
+            for lang in self.language_codes:
                 getattr(self, f"{f}_{lang}").data = (texts.get(f) or {}).get(lang, "")
+
+
+def _slide_title(lang: Language):
+    if lang.code == REQUIRED:
+        return StringField(_l("Title (Vietnamese, required)"), validators=[DataRequired(), Length(max=300)],
+                           filters=[nfc])
+    return StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
+
+
+def _slide_body(lang: Language):
+    return TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
+
+
+def _slide_caption(lang: Language):
+    return StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
+
+
+def slide_form(**kwargs) -> SlideForm:
+    """A slide form with title, body and caption fields for each configured language."""
+    return language_form(SlideForm, title=_slide_title, body=_slide_body, caption=_slide_caption)(**kwargs)
 
 
 class TickerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[nfc])
     region_id = SelectField(_l("Region"), coerce=int)
-    text_vi = TextAreaField(_l("Text (Vietnamese, required)"), validators=[DataRequired(), Length(max=1000)],
-                            filters=[nfc])
-    text_en = TextAreaField("English", validators=[Length(max=1000)], filters=[nfc])
-    text_ru = TextAreaField("Русский", validators=[Length(max=1000)], filters=[nfc])
-    text_zh = TextAreaField("中文", validators=[Length(max=1000)], filters=[nfc])
-    text_ko = TextAreaField("한국어", validators=[Length(max=1000)], filters=[nfc])
+    #: text_<code> per configured language: see `ticker_form`.
+    language_codes: tuple[str, ...] = ()
     speed_px_s = IntegerField(_l("Speed (pixels per second)"), default=80,
                               validators=[DataRequired(), NumberRange(10, 1000)])
     fg = StringField(_l("Text colour"), default="#ffd400", validators=[DataRequired(), COLOUR])
@@ -96,5 +101,21 @@ class TickerForm(FlaskForm):
             raise ValidationError(_l("The end must be after the start."))
 
     def texts(self) -> dict:
-        return {lang: getattr(self, f"text_{lang}").data for lang in CONTENT_LANGUAGES
+        return {lang: getattr(self, f"text_{lang}").data for lang in self.language_codes
                 if getattr(self, f"text_{lang}").data}
+
+    def load_texts(self, texts: dict) -> None:
+        for lang in self.language_codes:
+            getattr(self, f"text_{lang}").data = texts.get(lang, "")
+
+
+def _ticker_text(lang: Language):
+    if lang.code == REQUIRED:
+        return TextAreaField(_l("Text (Vietnamese, required)"), validators=[DataRequired(), Length(max=1000)],
+                             filters=[nfc])
+    return TextAreaField(lang.native_name, validators=[Length(max=1000)], filters=[nfc])
+
+
+def ticker_form(**kwargs) -> TickerForm:
+    """A ticker form with a text field for each configured language."""
+    return language_form(TickerForm, text=_ticker_text)(**kwargs)

@@ -20,8 +20,6 @@ from signage.extensions import db
 from signage.models import Audited, Region
 from signage.timeutil import utcnow
 
-#: Languages a text field can carry (vi is required).
-CONTENT_LANGUAGES = ("vi", "en", "ru", "zh", "ko")
 DEFAULT_IMAGE_SECONDS = 10
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from content import fonts, storage
 from content.models import Render
 from content.qrlinks import tracked_url
+from signage import languages
 from signage.extensions import db
 from signage.redis_client import get_queue, get_redis
 
@@ -37,9 +38,10 @@ def pick_lang(field: dict | None, lang: str) -> str:
 
 
 def slide_languages(snapshot: dict) -> list[str]:
+    """The configured languages the snapshot has text for, in the configured order ("vi" when none)."""
     texts = snapshot.get("texts") or {}
     langs = {lang for field in texts.values() for lang, value in (field or {}).items() if value and value.strip()}
-    return [lang for lang in ("vi", "en", "ru", "zh", "ko") if lang in langs] or ["vi"]
+    return languages.in_order(langs) or [languages.REQUIRED]
 
 
 def slide_spec(slide_id: int, snapshot: dict, width: int, height: int, lang: str, screen_id: int | None) -> dict:

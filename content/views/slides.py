@@ -12,14 +12,15 @@ from sqlalchemy.orm import joinedload
 
 from content import renderer, rendering, storage, workflow
 from content.api import notify_changed
-from content.forms import LANGUAGE_LABELS, TEMPLATE_LABELS, SlideForm
+from content.forms import TEMPLATE_LABELS, SlideForm, slide_form
 from content.media_service import scheduled
-from content.models import CONTENT_LANGUAGES, Media, QrScan, Slide
+from content.models import Media, QrScan, Slide
 from content.qrlinks import tracked_url
 from content.views.media import image_choices
 from signage.approval_views import Review, add_review_routes
 from signage.extensions import db, limiter
 from signage.forms import select_choices
+from signage.languages import native_names
 from signage.models import Region, Screen
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 
@@ -42,7 +43,7 @@ def preview_sizes() -> list[tuple[int, int]]:
 
 
 def _form(slide: Slide | None) -> SlideForm:
-    form = SlideForm(obj=slide)
+    form = slide_form(obj=slide)
     form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     form.media_id.choices = select_choices([(0, _("(no image)")), *image_choices()])
     if request.method == "GET":
@@ -112,7 +113,7 @@ def edit(slide_id: int):
 
 def _page(form: SlideForm, slide: Slide | None):
     return render_template("content/slide_form.html", form=form, slide=slide, sizes=preview_sizes(),
-                           languages=LANGUAGE_LABELS, content_languages=CONTENT_LANGUAGES)
+                           languages=native_names(), content_languages=form.language_codes)
 
 
 @bp.route("/preview", methods=["POST"])
@@ -129,7 +130,7 @@ def preview():
     if not (16 <= width <= 4096 and 16 <= height <= 4096):
         abort(400)
     lang = request.form.get("preview_lang", "vi")
-    lang = lang if lang in CONTENT_LANGUAGES else "vi"
+    lang = lang if lang in form.language_codes else "vi"
     texts = form.texts()
     image_path, image = None, None
     if form.media_id.data:

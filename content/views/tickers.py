@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 
 from content import workflow
 from content.api import notify_changed
-from content.forms import LANGUAGE_LABELS, TickerForm
+from content.forms import TickerForm, ticker_form
 from content.media_service import scheduled
-from content.models import CONTENT_LANGUAGES, Ticker
+from content.models import Ticker
 from content.views.slides import _author
 from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
@@ -33,14 +33,13 @@ def _to_local(value: datetime | None) -> datetime | None:
 
 
 def _form(ticker: Ticker | None) -> TickerForm:
-    form = TickerForm(obj=ticker)
+    form = ticker_form(obj=ticker)
     form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     if request.method == "GET":
         if ticker is None:
             form.region_id.data = current_user.region_id
         else:
-            for lang in CONTENT_LANGUAGES:
-                getattr(form, f"text_{lang}").data = (ticker.texts or {}).get(lang, "")
+            form.load_texts(ticker.texts or {})
             form.valid_from.data = _to_local(ticker.valid_from)
             form.valid_until.data = _to_local(ticker.valid_until)
     return form
@@ -76,7 +75,7 @@ def new():
         flash(_("Ticker saved as a draft."), "success")
         return redirect(url_for("content_tickers.edit", ticker_id=ticker.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("content/ticker_form.html", form=form, ticker=None, languages=LANGUAGE_LABELS), status
+    return render_template("content/ticker_form.html", form=form, ticker=None), status
 
 
 @bp.route("/<int:ticker_id>", methods=["GET", "POST"])
@@ -92,7 +91,7 @@ def edit(ticker_id: int):
         db.session.commit()
         return redirect(url_for("content_tickers.edit", ticker_id=ticker.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("content/ticker_form.html", form=form, ticker=ticker, languages=LANGUAGE_LABELS), status
+    return render_template("content/ticker_form.html", form=form, ticker=ticker), status
 
 
 def _delete_refusal(ticker: Ticker) -> str | None:
