@@ -181,5 +181,6 @@ def language_problems(langs: Iterable[Language]) -> list[str]:
         elif lang.script.shaping and not shaping_available():
             problems.append(
                 f"{lang.name} ({lang.code}): the {lang.script.name} script needs complex text layout, which this "
-                f"Pillow lacks; install the Debian packages libraqm0 and libfribidi0")
+                f"Pillow lacks; install the Debian package libfribidi0 (Pillow's wheels bring libraqm and load it; "
+                f"a Pillow built without them needs libraqm0 too)")
     return problems

@@ -115,7 +115,7 @@ def test_a_script_needing_shaping_is_refused_without_libraqm(monkeypatch):
     monkeypatch.setattr(fonts, "shaping_available", lambda: False)
     problems = fonts.language_problems([languages.KNOWN[c] for c in ("vi", "km")])
     assert len(problems) == 1 and problems[0].startswith("Khmer (km): the Khmer script needs complex text layout")
-    assert "libraqm0" in problems[0]
+    assert "libfribidi0" in problems[0]
 
 
 def test_check_fonts_lists_each_language_with_its_font(app):
