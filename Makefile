@@ -33,13 +33,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt constraints.txt
 venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
-# Debian packages: fonts for slide rendering; Chromium, PostgreSQL and zbar for the tests.
+# Debian packages: fonts for slides and reports (those of the default CONTENT_LANGUAGES; fontconfig's fc-match
+# and fc-query find them and tell what each covers), Pango for the PDF reports (WeasyPrint); Chromium, PostgreSQL,
+# zbar and poppler (pdftotext reads the PDF reports) for the tests.
 system-run:
-	@need=""; for p in fonts-dejavu-core fonts-noto-core fonts-noto-cjk; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 system-test: system-run
-	@need=""; for p in chromium postgresql libzbar0; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	@need=""; for p in chromium postgresql libzbar0 poppler-utils; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 translations: venv

@@ -25,7 +25,7 @@ from signage.settings import read_all
 
 #: Feature packages wired by the factory, lowest layer first; each exposes `init_app(app)` registering its
 #: blueprints, CLI commands and navigation entries, and declares its settings in `<package>.settings.SETTINGS`.
-FEATURE_PACKAGES = ("content", "sms", "scheduling", "alerts", "players")
+FEATURE_PACKAGES = ("content", "sms", "scheduling", "alerts", "players", "reports")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -89,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_core(app: Flask) -> None:
     from signage import cli, labels
-    from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens, users
+    from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens, themes, users
 
     for bp in (
         auth.bp, dashboard.bp, regions_views.bp, screens.bp, groups.bp, approvals.bp, users.bp, audit_views.bp
@@ -104,6 +104,7 @@ def _register_core(app: Flask) -> None:
     add_nav(app, "audit.index", _l("Audit log"), roles=("admin",), section="admin")
     cli.init_app(app)
     labels.init_app(app)
+    themes.init_app(app)  # the themes every package tags with (signage/themes.py)
 
     @app.context_processor
     def inject_nav():
