@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from content.models import SlideTemplate
 from signage.forms import language_form, select_choices
 from signage.languages import REQUIRED, Language
+from signage.theme_forms import ThemesField
 
 TEMPLATE_LABELS = {
     SlideTemplate.TITLE_BODY.value: _l("Title and body"),
@@ -49,6 +50,7 @@ class SlideForm(FlaskForm):
     qr_url = StringField(_l("QR code target (https://…)"), validators=[Optional(), Length(max=1000), http_url],
                          filters=[nfc])
     duration_s = IntegerField(_l("Duration (seconds)"), default=10, validators=[DataRequired(), NumberRange(2, 3600)])
+    themes = ThemesField()  # reports count airtime and scans per theme; changing them needs no new approval
     #: title_<code>, body_<code>, caption_<code> per configured language: see `slide_form`.
     language_codes: tuple[str, ...] = ()
 
@@ -95,6 +97,7 @@ class TickerForm(FlaskForm):
     valid_until = DateTimeLocalField(_l("Valid until (local time)"), validators=[Optional()],
                                      format="%Y-%m-%dT%H:%M")
     duration_s = IntegerField(_l("Duration (seconds)"), default=30, validators=[DataRequired(), NumberRange(5, 3600)])
+    themes = ThemesField()
 
     def validate_valid_until(self, field) -> None:
         if field.data and self.valid_from.data and field.data <= self.valid_from.data:

@@ -23,6 +23,8 @@ from signage.forms import select_choices
 from signage.languages import native_names
 from signage.models import Region, Screen
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.theme_forms import fill_theme_choices
+from signage.themes import set_themes, themes_of
 
 bp = Blueprint("content_slides", __name__, url_prefix="/content/slides", template_folder="../templates")
 
@@ -46,10 +48,12 @@ def _form(slide: Slide | None) -> SlideForm:
     form = slide_form(obj=slide)
     form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     form.media_id.choices = select_choices([(0, _("(no image)")), *image_choices()])
+    fill_theme_choices(form.themes, current_user.region)
     if request.method == "GET":
         if slide is not None:
             form.load_texts(slide.texts or {})
             form.media_id.data = slide.media_id or 0
+            form.themes.data = themes_of("slide", [slide.id]).get(slide.id, [])
         else:
             form.region_id.data = current_user.region_id
     return form
@@ -88,6 +92,8 @@ def new():
         slide = Slide(created_by_id=current_user.id)
         _fill(slide, form)
         db.session.add(slide)
+        db.session.flush()
+        set_themes("slide", slide.id, form.themes.data or [])
         db.session.commit()
         flash(_("Slide saved as a draft."), "success")
         return redirect(url_for("content_slides.edit", slide_id=slide.id))
@@ -105,6 +111,7 @@ def edit(slide_id: int):
             workflow.edited(slide)
             flash(_("Saved. The slide needs approval again; the approved version stays on air until then.")
                   if slide.on_air else _("Saved."), "success")
+        set_themes("slide", slide.id, form.themes.data or [])
         db.session.commit()
         return redirect(url_for("content_slides.edit", slide_id=slide.id))
     status = 400 if request.method == "POST" else 200

@@ -19,6 +19,8 @@ from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.theme_forms import fill_theme_choices
+from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz
 
 bp = Blueprint("content_tickers", __name__, url_prefix="/content/tickers", template_folder="../templates")
@@ -42,6 +44,8 @@ def _form(ticker: Ticker | None) -> TickerForm:
             form.load_texts(ticker.texts or {})
             form.valid_from.data = _to_local(ticker.valid_from)
             form.valid_until.data = _to_local(ticker.valid_until)
+            form.themes.data = themes_of("ticker", [ticker.id]).get(ticker.id, [])
+    fill_theme_choices(form.themes, current_user.region)
     return form
 
 
@@ -71,6 +75,8 @@ def new():
         ticker = Ticker(created_by_id=current_user.id)
         _fill(ticker, form)
         db.session.add(ticker)
+        db.session.flush()
+        set_themes("ticker", ticker.id, form.themes.data or [])
         db.session.commit()
         flash(_("Ticker saved as a draft."), "success")
         return redirect(url_for("content_tickers.edit", ticker_id=ticker.id))
@@ -88,6 +94,7 @@ def edit(ticker_id: int):
             workflow.edited(ticker)
             flash(_("Saved. The ticker needs approval again; the approved version stays on air until then.")
                   if ticker.on_air else _("Saved."), "success")
+        set_themes("ticker", ticker.id, form.themes.data or [])
         db.session.commit()
         return redirect(url_for("content_tickers.edit", ticker_id=ticker.id))
     status = 400 if request.method == "POST" else 200

@@ -71,3 +71,25 @@ def test_playlists_and_schedule_entries_carry_themes_from_their_forms(login, dem
     with operator.app.app_context():
         entry = db.session.scalar(select(ScheduleEntry).where(ScheduleEntry.name == "Tuần số hóa"))
         assert themes_of("entry", [entry.id]) == {entry.id: [theme_id]}
+
+
+def test_a_ticker_carries_themes_without_needing_approval_again(login, demo):
+    with login("operator").app.app_context():
+        theme = Theme(region_id=demo["BT"].id, names={"vi": "An toàn giao thông"}, starts_on=date(2026, 1, 1))
+        db.session.add(theme)
+        db.session.commit()
+        theme_id = theme.id
+    operator = login("operator")
+    form = {"name": "Đội mũ bảo hiểm", "region_id": demo["BT"].id, "text_vi": "Hãy đội mũ bảo hiểm",
+            "speed_px_s": 80, "fg": "#ffd400", "bg": "#000000", "duration_s": 30, "themes": [theme_id]}
+    response = operator.post_form("/content/tickers/new", form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    with operator.app.app_context():
+        from content.models import Ticker
+
+        ticker = db.session.scalar(select(Ticker))
+        assert themes_of("ticker", [ticker.id]) == {ticker.id: [theme_id]}
+        ticker_id = ticker.id
+    operator.post_form(f"/content/tickers/{ticker_id}", dict(form, themes=[]))
+    with operator.app.app_context():
+        assert themes_of("ticker", [ticker_id]) == {}
