@@ -10,6 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from signage.extensions import db
+from sms.imports import import_contacts, import_suppression
+from sms.jobs import dispatch_campaign
+from sms.models import Campaign, CampaignStatus
 
 sms_cli = AppGroup("sms", help="SMS campaigns, contacts and suppression lists.")
 
@@ -19,8 +22,6 @@ sms_cli = AppGroup("sms", help="SMS campaigns, contacts and suppression lists.")
 @click.option("--list", "list_name", default="national-dnc", show_default=True)
 def import_dnc(path: Path, list_name: str) -> None:
     """Import a suppression list (CSV/TXT, one number per line, first column), streamed in batches."""
-    from sms.imports import import_suppression
-
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         counts = import_suppression(handle, list_name)
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -30,8 +31,6 @@ def import_dnc(path: Path, list_name: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_contacts_cmd(path: Path) -> None:
     """Import contacts from CSV (same columns as the web import); prints every rejected row."""
-    from sms.imports import import_contacts
-
     report = import_contacts(path.read_text(encoding="utf-8-sig"), source_name=path.name)
     for line, phone, reason in report.errors:
         click.echo(f"line {line} ({phone}): {reason}", err=True)
@@ -41,9 +40,6 @@ def import_contacts_cmd(path: Path) -> None:
 @sms_cli.command("sweep")
 def sweep() -> None:
     """Run the dispatcher of every running campaign now (also resolves rows left in `sending` by a dead worker)."""
-    from sms.jobs import dispatch_campaign
-    from sms.models import Campaign, CampaignStatus
-
     for cid in db.session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING.value)):
         click.echo(f"campaign {cid}: {dispatch_campaign(cid)}")
 

@@ -14,6 +14,7 @@ from signage.models import Region
 from signage.scoping import scoped_select
 from signage.timeutil import utcnow
 from sms.models import Campaign, ConsentRecord, Contact, Message
+from sms.phones import normalize_phone
 
 DEMO_CONTACTS = (
     # phone, name, language, kind, region code, tags, days from today to arrival (tourists)
@@ -31,8 +32,6 @@ def load_demo(data: dict) -> dict[str, int]:
     created = {"sms contacts": 0, "sms campaigns": 0}
     today = utcnow().date()
     for raw, name, lang, kind, code, tags, arrival in DEMO_CONTACTS:
-        from sms.phones import normalize_phone
-
         phone = normalize_phone(raw)
         if code not in regions or db.session.scalar(select(Contact.id).where(Contact.phone == phone)):
             continue

@@ -1,6 +1,7 @@
 """Dispatch: materialise one message row per recipient, claim rows one at a time (compare-and-set), send
-through the gateway under the sender's token bucket, and move states forward only — except a send the
-gateway refused with a Retry-After longer than a worker sleeps, which goes back to `queued`, due then.
+through the gateway under the sender's token bucket, and move states forward only (`advance`, with the
+state diagram and the order, is in sms.models next to `MessageState`) — except a send the gateway refused
+with a Retry-After longer than a worker sleeps, which goes back to `queued`, due then (`requeue_after`).
 
 Crash safety: a row is committed as `sending` before the HTTP request. A row found in `sending` after its
 lease has expired belongs to a worker that died: it is never re-sent blindly — the gateway is asked whether
@@ -12,8 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -24,58 +24,28 @@ from signage.timeutil import local_tz, utcnow
 from sms import audience
 from sms.compliance import Action, CampaignKind, decide
 from sms.encoding import analyse
-from sms.gateways import AmbiguousSend, GatewayError, OutgoingSms, get_gateway
-from sms.gateways.base import LookupUnavailable
-from sms.models import Campaign, CampaignStatus, Message, MessageState
+from sms.gateways import AmbiguousSend, GatewayError, LookupUnavailable, OutgoingSms, get_gateway
+from sms.models import Campaign, CampaignStatus, Message, MessageState, advance
 from sms.optouts import ALL_KINDS, opt_out, recipient_facts
 from sms.render import optout_link, pick_language, render_body
+from sms.schedule import Schedule
+from sms.status import CARRIER_OPT_OUT
 from sms.throttle import Rate, TokenBucket
 
 log = logging.getLogger(__name__)
 
 S = MessageState
-#: Forward-only order; a transition is allowed only to a strictly higher rank.
-RANK = {S.QUEUED: 0, S.SENDING: 1, S.UNKNOWN: 2, S.SENT: 3, S.DELIVERED: 4, S.UNDELIVERED: 4, S.FAILED: 4,
-        S.SKIPPED: 4}
-FINAL = {S.DELIVERED, S.UNDELIVERED, S.FAILED, S.SKIPPED}
-
-
-def lower_states(target: MessageState) -> list[str]:
-    return [s.value for s, r in RANK.items() if r < RANK[target]]
-
-
-def advance(message_id: int, target: MessageState, **fields) -> bool:
-    """Move a message to `target` if that is forward; late, duplicate or out-of-order updates do nothing."""
-    values = dict(fields, state=target.value)
-    if target in FINAL:
-        values.setdefault("final_at", utcnow())
-    result = db.session.execute(
-        update(Message).where(Message.id == message_id, Message.state.in_(lower_states(target))).values(**values)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount == 1
 
 
 # ------------------------------------------------------------------ materialising rows
 
 
-def due_time(campaign: Campaign, arrival: date | None, tz: ZoneInfo, started: datetime) -> datetime | None:
-    sched = campaign.schedule or {"mode": "now"}
-    mode = sched.get("mode", "now")
-    if mode == "at":
-        return datetime.fromisoformat(sched["at"]).astimezone(started.tzinfo)
-    if mode == "arrival":
-        if arrival is None:
-            return None
-        hh, mm = (int(x) for x in sched.get("time", "09:00").split(":"))
-        day = arrival + timedelta(days=int(sched.get("offset_days", 0)))
-        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(started.tzinfo)
-    return started
-
-
 def materialise(campaign: Campaign, *, now: datetime, occurrence: str = "once", due: datetime | None = None) -> int:
-    """Insert the missing message rows of `campaign` (unique per campaign, contact, occurrence). Idempotent."""
+    """Insert the missing message rows of `campaign` (unique per campaign, contact, occurrence). Idempotent.
+    Each row is due at `due` (a recurring occurrence) or when the campaign's schedule says."""
     tz = local_tz()
+    schedule = Schedule.parse(campaign.schedule)
+    started = campaign.started_at or now
     messages = {k: v for k, v in (campaign.messages or {}).items() if v and v.strip()}
     promotional = campaign.kind == CampaignKind.PROMOTIONAL
     existing = set(db.session.scalars(select(Message.contact_id).where(
@@ -86,7 +56,7 @@ def materialise(campaign: Campaign, *, now: datetime, occurrence: str = "once", 
         for contact_id, phone, language, name, arrival in chunk:
             if contact_id in existing:
                 continue
-            when = due or due_time(campaign, arrival, tz, campaign.started_at or now)
+            when = due or schedule.due(started, arrival, tz)
             if when is None:
                 continue
             if campaign.valid_from is not None and when < campaign.valid_from:
@@ -204,7 +174,7 @@ def deliver(msg_id: int) -> str:
             if exc.permanent or attempt == attempts:
                 suffix = "" if exc.permanent else f" (gave up after {attempts} attempts)"
                 advance(msg_id, S.FAILED, error_code=exc.code or str(exc.status), error_message=str(exc) + suffix)
-                if exc.code == "21610":
+                if exc.code == CARRIER_OPT_OUT:
                     opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
                 return "done"
             delay = exc.retry_after or min(base * 2 ** (attempt - 1), MAX_INLINE_WAIT)
@@ -220,8 +190,8 @@ def deliver(msg_id: int) -> str:
             resolve_unknown(msg, note=f"ambiguous send: {exc}")
             return "done"
         advance(msg_id, S.SENT, provider_sid=result.sid, sent_at=utcnow())
-        if result.status in ("delivered", "undelivered", "failed"):
-            advance(msg_id, S(result.status))
+        if result.state is not S.SENT:  # the gateway already knows the outcome
+            advance(msg_id, result.state)
         return "done"
 
 
@@ -305,6 +275,6 @@ def next_due(campaign_id: int) -> datetime | None:
 def finish_if_done(campaign: Campaign) -> None:
     open_rows = db.session.scalar(select(func.count()).select_from(Message).where(
         Message.campaign_id == campaign.id, Message.state.in_([S.QUEUED.value, S.SENDING.value])))
-    if not open_rows and (campaign.schedule or {}).get("mode") not in ("recurring", "arrival"):
+    if not open_rows and not Schedule.parse(campaign.schedule).ongoing:
         campaign.status = CampaignStatus.DONE.value
         db.session.commit()

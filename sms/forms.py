@@ -15,9 +15,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from signage.forms import select_choices
+from sms.schedule import ScheduleMode, parse_hhmm
 
 KIND_CHOICES = [
     ("promotional", _l("Promotional")),
@@ -27,13 +28,21 @@ KIND_CHOICES = [
 CONTACT_KINDS = [("tourist", _l("Tourist")), ("resident", _l("Resident"))]
 LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English"), ("ru", "Русский"), ("zh", "中文"), ("ko", "한국어")]
 SCHEDULE_MODES = [
-    ("now", _l("Now (after approval)")),
-    ("at", _l("At a date and time")),
-    ("recurring", _l("Recurring (weekdays at a time)")),
-    ("arrival", _l("Relative to each tourist's arrival")),
+    (ScheduleMode.NOW.value, _l("Now (after approval)")),
+    (ScheduleMode.AT.value, _l("At a date and time")),
+    (ScheduleMode.RECURRING.value, _l("Recurring (weekdays at a time)")),
+    (ScheduleMode.ARRIVAL.value, _l("Relative to each tourist's arrival")),
 ]
 WEEKDAYS = [("0", _l("Mon")), ("1", _l("Tue")), ("2", _l("Wed")), ("3", _l("Thu")), ("4", _l("Fri")),
             ("5", _l("Sat")), ("6", _l("Sun"))]
+
+
+def time_of_day(form, field) -> None:
+    """An "HH:MM" the schedule can read (sms.schedule.parse_hhmm), refused here rather than at dispatch."""
+    try:
+        parse_hhmm(field.data)
+    except ValueError:
+        raise ValidationError(_l("Time of day (HH:MM)")) from None
 
 
 class JoinForm(FlaskForm):
@@ -66,7 +75,8 @@ class CampaignForm(FlaskForm):
     schedule_mode = SelectField(_l("Send"), choices=select_choices(SCHEDULE_MODES))
     send_at = DateTimeLocalField(_l("Send at"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     weekdays = SelectMultipleField(_l("Weekdays"), choices=select_choices(WEEKDAYS), validators=[Optional()])
-    send_time = StringField(_l("Time of day (HH:MM)"), default="09:00", validators=[Optional(), Length(max=5)])
+    send_time = StringField(_l("Time of day (HH:MM)"), default="09:00",
+                            validators=[Optional(), Length(max=5), time_of_day])
     offset_days = IntegerField(_l("Days after arrival"), default=1,
                                validators=[Optional(), NumberRange(min=0, max=60)])
     valid_from = DateTimeLocalField(_l("Valid from"), format="%Y-%m-%dT%H:%M", validators=[Optional()])

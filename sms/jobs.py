@@ -1,18 +1,21 @@
-"""RQ jobs of the SMS package. They take plain ids, run inside the app context, and are idempotent."""
+"""RQ jobs of the SMS package: dispatching campaigns and importing uploaded lists. They take plain ids, run
+inside the app context, and are idempotent. (The outbox's receipt job lives with the outbox, in
+sms.gateways.outbox.)"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from rq import Retry
+from rq import Retry, get_current_job
 
 from signage.extensions import db
 from signage.redis_client import get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch, uploads
+from sms.imports import import_contacts, import_suppression
 from sms.models import Campaign, CampaignStatus
-from sms.status import record_status
+from sms.schedule import Schedule, ScheduleMode
 
 QUEUE = "default"
 
@@ -33,45 +36,22 @@ def _schedule_followup(campaign_id: int, when: datetime | None) -> None:
     queue.enqueue_at(when, dispatch_campaign, campaign_id, job_id=f"sms-dispatch-{campaign_id}-{int(when.timestamp())}")
 
 
-def _recurring_occurrence(campaign: Campaign, now: datetime) -> tuple[str, datetime] | None:
-    sched = campaign.schedule or {}
-    tz = local_tz()
-    local = now.astimezone(tz)
-    hh, mm = (int(x) for x in sched.get("time", "09:00").split(":"))
-    at = datetime(local.year, local.month, local.day, hh, mm, tzinfo=tz)
-    if local.weekday() not in sched.get("weekdays", list(range(7))) or local < at:
-        return None
-    return local.date().isoformat(), at.astimezone(now.tzinfo)
-
-
-def _next_recurring(campaign: Campaign, now: datetime) -> datetime | None:
-    sched = campaign.schedule or {}
-    tz = local_tz()
-    hh, mm = (int(x) for x in sched.get("time", "09:00").split(":"))
-    day: date = now.astimezone(tz).date()
-    for offset in range(1, 8):
-        d = day + timedelta(days=offset)
-        if d.weekday() in sched.get("weekdays", list(range(7))):
-            return datetime(d.year, d.month, d.day, hh, mm, tzinfo=tz).astimezone(now.tzinfo)
-    return None
-
-
 def dispatch_campaign(campaign_id: int) -> dict:
     """Create missing message rows, resolve rows abandoned in `sending`, queue due batches, plan the next run."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.RUNNING.value or campaign.approval_state != "approved":
         return {"skipped": True}
     now = utcnow()
-    mode = (campaign.schedule or {}).get("mode", "now")
+    schedule = Schedule.parse(campaign.schedule)
     created = 0
     if campaign.valid_until is None or now < campaign.valid_until:
-        if mode == "recurring":
-            occ = _recurring_occurrence(campaign, now)
+        if schedule.mode is ScheduleMode.RECURRING:
+            occ = schedule.occurrence(now, local_tz())
             if occ:
                 created = dispatch.materialise(campaign, now=now, occurrence=occ[0], due=occ[1])
-        elif mode == "arrival" or campaign.materialised_at is None:
+        elif schedule.mode is ScheduleMode.ARRIVAL or campaign.materialised_at is None:
             created = dispatch.materialise(campaign, now=now)
-            if mode != "arrival":
+            if not schedule.ongoing:
                 campaign.materialised_at = now  # one-off campaigns: the audience is fixed at the first run
                 db.session.commit()
     recovered = dispatch.recover_stale(campaign_id, now)
@@ -80,10 +60,10 @@ def dispatch_campaign(campaign_id: int) -> dict:
     for i in range(0, len(ids), size):
         _queue().enqueue(send_batch, campaign_id, ids[i:i + size])
     followup = dispatch.next_due(campaign_id)
-    if mode == "recurring":
-        nxt = _next_recurring(campaign, now)
-        followup = min(x for x in (followup, nxt) if x) if (followup or nxt) else None
-    elif mode == "arrival":
+    if schedule.mode is ScheduleMode.RECURRING:
+        nxt = schedule.next_occurrence(now, local_tz())
+        followup = min(followup, nxt) if followup else nxt
+    elif schedule.mode is ScheduleMode.ARRIVAL:
         hourly = now + timedelta(hours=1)  # new arrivals keep coming in
         followup = min(followup, hourly) if followup else hourly
     if ids or dispatch.has_sending_rows(campaign_id):
@@ -108,29 +88,7 @@ def send_batch(campaign_id: int, message_ids: list[int]) -> dict:
     return counts
 
 
-def enqueue_outbox_receipt(sid: str) -> None:
-    get_queue("low").enqueue(outbox_receipt, sid)
-
-
-def outbox_receipt(sid: str) -> bool:
-    """The outbox's phone 'receives' the message: a delivery receipt through the normal status path."""
-    from sqlalchemy import select
-
-    from sms.models import OutboxMessage
-
-    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sid == sid))
-    if row is None or row.message_id is None:
-        return False
-    row.status = "delivered"
-    db.session.commit()
-    return record_status(row.message_id, "delivered", sid=sid)
-
-
 def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
-    from rq import get_current_job
-
-    from sms.imports import import_contacts
-
     job = get_current_job()
 
     def progress(done: int, total: int) -> None:
@@ -146,10 +104,6 @@ def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
 
 
 def import_suppression_job(name: str, list_name: str) -> dict:
-    from rq import get_current_job
-
-    from sms.imports import import_suppression
-
     job = get_current_job()
 
     def progress(lines: int) -> None:

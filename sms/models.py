@@ -1,19 +1,51 @@
 """SMS tables: contacts and their consent, opt-outs, suppression lists, campaigns, messages, opt-in codes,
-and the local outbox gateway's phone."""
+and the local outbox gateway's phone — and the message state machine, next to the table it guards.
+
+Contract of `Message.state` (see `MessageState` for the diagram): states move forward only, through a
+compare-and-set UPDATE (`... WHERE state IN (lower states)`), so late, duplicate or out-of-order updates
+(a delivery receipt before our own "sent", two workers, a retried job) change nothing. `advance` is the one
+forward write; the dispatcher's `claim` (queued → sending) and `requeue_after` (sending → queued, the one
+backward step, for a send the gateway refused with a long Retry-After) are compare-and-set too. A human's
+"send it again" of an `unknown` message (sms.views) is the only other backward step, and is audited.
+
+Every enum-valued column carries a CHECK constraint built from its enum here (`_one_of`); migration 0008
+adds the same constraints to existing databases. The state machine lives here rather than in its own module
+because the CHECK needs `MessageState` and `advance` needs `Message`: one module, no import cycle.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from signage.approval import Approvable
+from signage.approval import Approvable, ApprovalState
 from signage.db_types import UTCDateTime
 from signage.extensions import db
 from signage.models import Audited, Region
 from signage.timeutil import utcnow
+from sms.compliance import CampaignKind
+
+
+def _one_of(table: str, column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    """`column IN (the enum's values)`, named ck_<table>_<column> (migration 0008 uses the same names)."""
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{table}_{column}")
 
 
 class ContactKind(enum.StrEnum):
@@ -23,6 +55,7 @@ class ContactKind(enum.StrEnum):
 
 class Contact(Audited, db.Model):
     __tablename__ = "sms_contact"
+    __table_args__ = (_one_of("sms_contact", "kind", ContactKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
@@ -72,7 +105,10 @@ class OptOut(db.Model):
     """An explicit refusal of one kind of message (promotional, public_service, emergency)."""
 
     __tablename__ = "sms_optout"
-    __table_args__ = (UniqueConstraint("contact_id", "kind", name="uq_sms_optout_contact_kind"),)
+    __table_args__ = (
+        UniqueConstraint("contact_id", "kind", name="uq_sms_optout_contact_kind"),
+        _one_of("sms_optout", "kind", CampaignKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("sms_contact.id", ondelete="CASCADE"))
@@ -103,17 +139,21 @@ class CampaignStatus(enum.StrEnum):
 
 class Campaign(Audited, Approvable, db.Model):
     __tablename__ = "sms_campaign"
+    __table_args__ = (
+        _one_of("sms_campaign", "kind", CampaignKind),
+        _one_of("sms_campaign", "status", CampaignStatus),
+        _one_of("sms_campaign", "approval_state", ApprovalState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="promotional")
+    kind: Mapped[str] = mapped_column(String(20), default=CampaignKind.PROMOTIONAL.value)
     messages: Mapped[dict] = mapped_column(JSON, default=dict)  # {"vi": "...", "en": "..."}
     event: Mapped[str] = mapped_column(String(200), default="")  # the {event} variable
     #: {"kinds": [...], "region_ids": [...], "languages": [...], "tags": [...], "present_on": "YYYY-MM-DD"}
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: {"mode": "now"} | {"mode": "at", "at": iso} | {"mode": "recurring", "weekdays": [0..6], "time": "HH:MM"}
-    #: | {"mode": "arrival", "offset_days": 1, "time": "09:00"}
+    #: When to send, as JSON; read and written only through `sms.schedule.Schedule` (parse / to_json).
     schedule: Mapped[dict] = mapped_column(JSON, default=lambda: {"mode": "now"})
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -127,6 +167,20 @@ class Campaign(Audited, Approvable, db.Model):
 
 
 class MessageState(enum.StrEnum):
+    """Where one message is. States move forward only (`RANK`), by compare-and-set (`advance`)::
+
+        queued ──claim──▶ sending ──gateway took it──▶ sent ──receipt──▶ delivered | undelivered | failed
+         │  ▲               │  │  │
+         │  └──Retry-After──┘  │  └──permanent error, or retries exhausted──▶ failed
+         │     too long to     │
+         │     sleep through   └──worker died, gateway cannot say──▶ unknown ──found by lookup, a late
+         │                          (needs_review: never re-sent by itself)     receipt, or a human──▶ sent
+         └──compliance said no, campaign cancelled, contact opted out──▶ skipped
+
+    The Retry-After step back (sms.dispatch.requeue_after) and a human's "send it again" of an `unknown`
+    message (sms.views.message_resolve, audited) are the only backward moves, each its own compare-and-set.
+    """
+
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -137,6 +191,19 @@ class MessageState(enum.StrEnum):
     SKIPPED = "skipped"  # compliance said no (reason in skip_reason)
 
 
+_S = MessageState
+#: Forward-only order; a transition is allowed only to a strictly higher rank. `unknown` ranks below `sent`
+#: so that finding the message later (lookup, late receipt) still moves it on.
+RANK = {_S.QUEUED: 0, _S.SENDING: 1, _S.UNKNOWN: 2, _S.SENT: 3, _S.DELIVERED: 4, _S.UNDELIVERED: 4, _S.FAILED: 4,
+        _S.SKIPPED: 4}
+FINAL = frozenset(s for s, rank in RANK.items() if rank == max(RANK.values()))
+
+
+def lower_states(target: MessageState) -> list[str]:
+    """The states a message may be in to move to `target` (the compare of the compare-and-set)."""
+    return [s.value for s, r in RANK.items() if r < RANK[target]]
+
+
 class Message(db.Model):
     """One message to one contact for one campaign (occurrence "once", or the date of a recurring run)."""
 
@@ -145,6 +212,7 @@ class Message(db.Model):
         UniqueConstraint("campaign_id", "contact_id", "occurrence", name="uq_sms_message_campaign_contact"),
         Index("ix_sms_message_cap", "contact_id", "promotional", "claimed_at"),
         Index("ix_sms_message_due", "campaign_id", "state", "not_before"),
+        _one_of("sms_message", "state", MessageState),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,8 +235,24 @@ class Message(db.Model):
     error_message: Mapped[str] = mapped_column(Text, default="")
     skip_reason: Mapped[str] = mapped_column(String(40), default="")
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: What the gateway says the message cost (positive, in SMS_CURRENCY) once it reports a price; None until
+    #: then. Reports count it as the actual cost and fall back to segments × SMS_PRICE_PER_SEGMENT.
+    price: Mapped[float | None] = mapped_column(Float)
     campaign: Mapped[Campaign] = relationship()
     contact: Mapped[Contact] = relationship()
+
+
+def advance(message_id: int, target: MessageState, **fields) -> bool:
+    """Move a message to `target` if that is forward (and set `fields` with it); late, duplicate or
+    out-of-order updates do nothing. Commits. Returns whether the row moved."""
+    values = dict(fields, state=target.value)
+    if target in FINAL:
+        values.setdefault("final_at", utcnow())
+    result = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.state.in_(lower_states(target))).values(**values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
 
 
 class OptInRequest(db.Model):
@@ -189,17 +273,34 @@ class OptInRequest(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class OutboxDirection(enum.StrEnum):
+    OUT = "out"  # a message the outbox gateway "sent"
+    IN = "in"  # a reply typed in the outbox phone's UI
+
+
+class OutboxStatus(enum.StrEnum):
+    """The outbox's own provider statuses (sms.gateways.outbox maps them to `MessageState`)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"  # its receipt job ran
+    RECEIVED = "received"  # an incoming reply
+
+
 class OutboxMessage(db.Model):
     """The local gateway's phone: what would have been sent (and replies typed in the UI)."""
 
     __tablename__ = "sms_outbox"
+    __table_args__ = (
+        _one_of("sms_outbox", "direction", OutboxDirection),
+        _one_of("sms_outbox", "status", OutboxStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
     sender: Mapped[str] = mapped_column(String(40), default="")
-    direction: Mapped[str] = mapped_column(String(8), default="out")  # out | in
+    direction: Mapped[str] = mapped_column(String(8), default=OutboxDirection.OUT.value)
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # our sms_message.id (idempotency)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="sent")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.SENT.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,17 +1,23 @@
-"""Opting out (per kind) and the facts the compliance rules need about one number."""
+"""Opting out (per kind, by link, operator or reply keyword) and the facts the compliance rules need about
+one number. Replies reach `handle_reply` from Twilio's inbound webhook and from the outbox phone's UI alike."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
 from sms.compliance import CampaignKind, Recipient
 from sms.models import Contact, Message, MessageState, OptOut, SuppressionEntry
+from sms.phones import try_normalize
+from sms.settings import optout_keywords
 
 ALL_KINDS = tuple(k.value for k in CampaignKind)
+#: Replies that Twilio itself treats as a refusal of everything from the sender.
+CARRIER_STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 COUNTED = [s.value for s in (MessageState.SENDING, MessageState.SENT, MessageState.DELIVERED,
                              MessageState.UNDELIVERED, MessageState.UNKNOWN)]
 
@@ -42,6 +48,19 @@ def opt_out_phone(phone: str, kinds, source: str) -> bool:
         return False
     opt_out(contact_id, kinds, source)
     return True
+
+
+def handle_reply(sender: str, body: str, *, source: str) -> str | None:
+    """Opt the sender out when the reply is a refusal keyword. Returns the keyword matched."""
+    word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
+    if word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
+        return None
+    phone = try_normalize(sender)
+    if phone is None:
+        return None
+    kinds = ALL_KINDS if word in CARRIER_STOP_WORDS else (CampaignKind.PROMOTIONAL.value,)
+    opt_out_phone(phone, kinds, source)
+    return word
 
 
 def recipient_facts(contact: Contact, now: datetime, *, promotional: bool = True) -> Recipient:

@@ -1,18 +1,26 @@
-"""Delivery status updates, shared by Twilio's signed callbacks and the outbox's receipts."""
+"""Delivery status updates, shared by Twilio's signed callbacks and the outbox's receipts.
+
+Each gateway maps its own provider statuses to a `MessageState` (sms.gateways.twilio_gateway.message_state,
+sms.gateways.outbox.message_state); this module only applies the result, forward only (sms.models.advance).
+It knows no provider, so applying an outbox receipt never loads the Twilio SDK.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from signage.extensions import db
-from sms.dispatch import advance
-from sms.gateways.twilio_gateway import STATUS_MAP
-from sms.models import Message, MessageState
+from sms.models import Message, MessageState, advance
 from sms.optouts import ALL_KINDS, opt_out
 
+#: Twilio's error code for "the recipient replied STOP": every kind of message is refused from then on.
+CARRIER_OPT_OUT = "21610"
 
-def record_status(message_id: int | None, provider_status: str, *, sid: str = "", error_code: str = "") -> bool:
-    """Apply a provider status to our message (forward only). Returns whether anything changed."""
+
+def record_status(message_id: int | None, state: MessageState | str, *, sid: str = "", error_code: str = "") -> bool:
+    """Move our message (found by id, else by the provider's sid) to `state` if that is forward.
+    Returns whether anything changed."""
+    target = MessageState(state)
     msg = db.session.get(Message, message_id) if message_id else None
     if msg is None and sid:
         msg = db.session.scalar(select(Message).where(Message.provider_sid == sid))
@@ -20,15 +28,14 @@ def record_status(message_id: int | None, provider_status: str, *, sid: str = ""
         return False
     if sid and msg.provider_sid and msg.provider_sid != sid:
         return False  # a callback about another message than the one we sent for this row
-    target = MessageState(STATUS_MAP.get(provider_status.lower(), "sent"))
     fields: dict = {}
     if sid and not msg.provider_sid:
         fields["provider_sid"] = sid
     if error_code:
         fields["error_code"] = error_code
     if target is MessageState.SENT:
-        fields["needs_review"] = False
+        fields["needs_review"] = False  # an `unknown` row the gateway turned out to have sent
     changed = advance(msg.id, target, **fields)
-    if error_code == "21610":
+    if error_code == CARRIER_OPT_OUT:
         opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
     return changed

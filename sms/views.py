@@ -8,17 +8,20 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from signage.approval import ApprovalError, ApprovalState, approve, reject, reopen, submit
 from signage.extensions import db
 from signage.forms import select_choices
-from signage.models import Region
-from signage.redis_client import get_queue
+from signage.models import AuditLog, Region
+from signage.redis_client import get_queue, get_redis
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz, utcnow
-from sms import uploads
+from sms import jobs, uploads
 from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm
 from sms.models import (
     Campaign,
@@ -27,11 +30,15 @@ from sms.models import (
     Contact,
     Message,
     MessageState,
+    OutboxDirection,
     OutboxMessage,
+    OutboxStatus,
     SuppressionEntry,
 )
-from sms.phones import InvalidPhone, normalize_phone
+from sms.optouts import ALL_KINDS, handle_reply, opt_out
+from sms.phones import InvalidPhone, normalize_phone, try_normalize
 from sms.preview import build_preview
+from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
 
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
 
@@ -44,6 +51,33 @@ def _region_choices() -> list[SelectChoice]:
 
 def _local(dt: datetime | None) -> datetime | None:
     return dt.replace(tzinfo=local_tz()) if dt else None
+
+
+def _schedule_from(form: CampaignForm) -> Schedule:
+    """The form's "When" fields as a Schedule (the form validated the time of day)."""
+    mode = ScheduleMode(form.schedule_mode.data)
+    time_of_day = parse_hhmm(form.send_time.data or "09:00")
+    if mode is ScheduleMode.AT:
+        return Schedule(mode, at=_local(form.send_at.data) if form.send_at.data else utcnow())
+    if mode is ScheduleMode.RECURRING:
+        return Schedule(mode, weekdays=frozenset(int(d) for d in form.weekdays.data or []) or ALL_WEEKDAYS,
+                        time_of_day=time_of_day)
+    if mode is ScheduleMode.ARRIVAL:
+        return Schedule(mode, offset_days=form.offset_days.data or 0, time_of_day=time_of_day)
+    return Schedule(mode)
+
+
+def _fill_schedule_fields(form: CampaignForm, schedule: Schedule) -> None:
+    """The saved schedule back into the "When" fields (the other modes' fields keep their defaults)."""
+    form.schedule_mode.data = schedule.mode.value
+    if schedule.mode is ScheduleMode.AT:
+        form.send_at.data = schedule.at.astimezone(local_tz()).replace(tzinfo=None)
+    if schedule.mode is ScheduleMode.RECURRING:
+        form.weekdays.data = [str(d) for d in sorted(schedule.weekdays)]
+    if schedule.ongoing:
+        form.send_time.data = schedule.time_of_day.strftime("%H:%M")
+    if schedule.mode is ScheduleMode.ARRIVAL:
+        form.offset_days.data = schedule.offset_days
 
 
 # ------------------------------------------------------------------ campaigns
@@ -68,16 +102,7 @@ def _fill_campaign(campaign: Campaign, form: CampaignForm) -> None:
     campaign.audience = {"kinds": form.audience_kinds.data or [], "region_ids": regions,
                          "languages": form.audience_languages.data or [], "tags": tags,
                          "present_on": form.present_on.data.isoformat() if form.present_on.data else ""}
-    mode = form.schedule_mode.data
-    schedule: dict = {"mode": mode}
-    if mode == "at":
-        schedule["at"] = _local(form.send_at.data).isoformat() if form.send_at.data else utcnow().isoformat()
-    elif mode == "recurring":
-        schedule.update(weekdays=[int(d) for d in form.weekdays.data or []] or list(range(7)),
-                        time=form.send_time.data or "09:00")
-    elif mode == "arrival":
-        schedule.update(offset_days=form.offset_days.data or 0, time=form.send_time.data or "09:00")
-    campaign.schedule = schedule
+    campaign.schedule = _schedule_from(form).to_json()
     campaign.valid_from = _local(form.valid_from.data)
     campaign.valid_until = _local(form.valid_until.data)
     campaign.use_unaccented = bool(form.use_unaccented.data)
@@ -97,7 +122,7 @@ def _form_for(campaign: Campaign | None) -> CampaignForm:
         form.audience_kinds.data, form.audience_regions.data = aud.get("kinds", []), aud.get("region_ids", [])
         form.audience_languages.data = aud.get("languages", [])
         form.audience_tags.data = ", ".join(aud.get("tags", []))
-        form.schedule_mode.data = (campaign.schedule or {}).get("mode", "now")
+        _fill_schedule_fields(form, Schedule.parse(campaign.schedule))
         form.use_unaccented.data = campaign.use_unaccented
     return form
 
@@ -180,15 +205,13 @@ def campaign_reject(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/start")
 @login_required
 def campaign_start(campaign_id: int):
-    from sms.jobs import start_campaign
-
     campaign = get_scoped_or_404(Campaign, campaign_id)
     if campaign.state is not ApprovalState.APPROVED:
         flash(_("Only an approved campaign can be started."), "error")
     elif campaign.status == CampaignStatus.DRAFT.value:
         campaign.status, campaign.started_at = CampaignStatus.RUNNING.value, utcnow()
         db.session.commit()
-        start_campaign(campaign.id)
+        jobs.start_campaign(campaign.id)
         flash(_("Campaign started."), "success")
     return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
 
@@ -211,9 +234,6 @@ def campaign_cancel(campaign_id: int):
 def message_resolve(message_id: int):
     """A human decides about a message flagged "unknown — not retried": the person did get it (mark sent),
     or send it again (a deliberate override of the forward-only rule, recorded in the audit log)."""
-    from signage.models import AuditLog
-    from sms.jobs import send_batch
-
     msg = db.session.get(Message, message_id) or abort(404)
     campaign = get_scoped_or_404(Campaign, msg.campaign_id)
     if msg.state != MessageState.UNKNOWN.value:
@@ -232,7 +252,7 @@ def message_resolve(message_id: int):
                             before={"state": "unknown"}, after={"state": msg.state, "decision": action}))
     db.session.commit()
     if action == "resend":
-        get_queue("default").enqueue(send_batch, campaign.id, [msg.id])
+        get_queue(jobs.QUEUE).enqueue(jobs.send_batch, campaign.id, [msg.id])
     flash(_("Decision recorded."), "success")
     return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
 
@@ -256,8 +276,6 @@ def contacts():
     q = request.args.get("q", "").strip()
     query = scoped_select(Contact)
     if q:
-        from sms.phones import try_normalize
-
         phone = try_normalize(q)
         query = query.where(Contact.phone == phone) if phone else query.where(Contact.name.contains(q))
     rows = db.session.scalars(query.order_by(Contact.id.desc()).limit(100).offset((page - 1) * 100)).all()
@@ -268,14 +286,10 @@ def contacts():
 @login_required
 def contact_show(contact_id: int):
     """Consent history (what was shown, when, where), opt-outs and messages of one contact."""
-    from sms.optouts import opt_out
-
     contact = get_scoped_or_404(Contact, contact_id)
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
         validate_csrf(request.form.get("csrf_token"))
-        kinds = [k for k in request.form.getlist("kinds") if k in ("promotional", "public_service", "emergency")]
+        kinds = [k for k in request.form.getlist("kinds") if k in ALL_KINDS]
         if kinds:
             opt_out(contact.id, kinds, f"operator:{current_user.username}")
             flash(_("Opt-out recorded."), "success")
@@ -318,12 +332,10 @@ def contact_new():
 @bp.route("/contacts/import", methods=["GET", "POST"])
 @login_required
 def contacts_import():
-    from sms.jobs import import_contacts_job
-
     form = ImportForm()
     if form.validate_on_submit():
         name = uploads.save(form.file.data, ".csv")
-        job = get_queue("default").enqueue(import_contacts_job, name, current_user.region.path,
+        job = get_queue(jobs.QUEUE).enqueue(jobs.import_contacts_job, name, current_user.region.path,
                                            form.file.data.filename or name, job_timeout=3600)
         return redirect(url_for("sms.import_status", job_id=job.id))
     return render_template("sms/import.html", form=form), 400 if request.method == "POST" else 200
@@ -332,11 +344,6 @@ def contacts_import():
 @bp.route("/imports/<job_id>")
 @login_required
 def import_status(job_id: str):
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    from signage.redis_client import get_redis
-
     try:
         job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
@@ -353,14 +360,12 @@ def import_status(job_id: str):
 @bp.route("/suppression", methods=["GET", "POST"])
 @login_required
 def suppression():
-    from sms.jobs import import_suppression_job
-
     if not current_user.has_role("admin", "approver") and current_user.region.parent_id is not None:
         abort(403)
     form = SuppressionForm()
     if form.validate_on_submit():
         name = uploads.save(form.file.data, ".txt")
-        job = get_queue("default").enqueue(import_suppression_job, name, form.list_name.data.strip(),
+        job = get_queue(jobs.QUEUE).enqueue(jobs.import_suppression_job, name, form.list_name.data.strip(),
                                            job_timeout=3600)
         return redirect(url_for("sms.import_status", job_id=job.id))
     lists = db.session.execute(select(SuppressionEntry.list_name, func.count()).group_by(
@@ -395,13 +400,11 @@ def _visible_phone(phone: str) -> None:
 @bp.route("/outbox/<phone>", methods=["GET", "POST"])
 @login_required
 def outbox_phone(phone: str):
-    from sms.webhooks import handle_reply
-
     _visible_phone(phone)
     form = ReplyForm()
     if form.validate_on_submit():
-        db.session.add(OutboxMessage(phone=phone, direction="in", body=form.body.data,
-                                     sid="IN" + uuid.uuid4().hex, status="received"))
+        db.session.add(OutboxMessage(phone=phone, direction=OutboxDirection.IN.value, body=form.body.data,
+                                     sid="IN" + uuid.uuid4().hex, status=OutboxStatus.RECEIVED.value))
         db.session.commit()
         if handle_reply(phone, form.body.data, source="keyword"):
             flash(_("The reply was an opt-out keyword: the number is opted out."), "success")

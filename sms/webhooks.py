@@ -7,16 +7,12 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from signage.extensions import csrf
-from sms.optouts import ALL_KINDS, opt_out_phone
-from sms.phones import try_normalize
-from sms.settings import optout_keywords
+from sms.optouts import handle_reply
 from sms.status import record_status
 
 bp = Blueprint("sms_webhooks", __name__, url_prefix="/sms/webhooks")
 csrf.exempt(bp)
 
-#: Replies that Twilio itself treats as a refusal of everything from the sender.
-CARRIER_STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -49,8 +45,12 @@ def twilio_status():
         current_app.logger.warning("Rejected Twilio status callback with a bad signature from %s",
                                    request.remote_addr)
         abort(403)
+    # Twilio's status map lives with its gateway, whose module loads the Twilio SDK: imported on the first
+    # callback (only a Twilio deployment gets one), so an outbox deployment never loads the SDK.
+    from sms.gateways.twilio_gateway import message_state
+
     mid = request.args.get("mid", type=int)
-    record_status(mid, request.form.get("MessageStatus", ""), sid=request.form.get("MessageSid", ""),
+    record_status(mid, message_state(request.form.get("MessageStatus")), sid=request.form.get("MessageSid", ""),
                   error_code=request.form.get("ErrorCode", "") or "")
     return Response(status=204)
 
@@ -61,16 +61,3 @@ def twilio_inbound():
         abort(403)
     handle_reply(request.form.get("From", ""), request.form.get("Body", ""), source="keyword")
     return Response(EMPTY_TWIML, mimetype="text/xml")
-
-
-def handle_reply(sender: str, body: str, *, source: str) -> str | None:
-    """Opt the sender out when the reply is a refusal keyword. Returns the keyword matched."""
-    word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
-    if word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
-        return None
-    phone = try_normalize(sender)
-    if phone is None:
-        return None
-    kinds = ALL_KINDS if word in CARRIER_STOP_WORDS else ("promotional",)
-    opt_out_phone(phone, kinds, source)
-    return word

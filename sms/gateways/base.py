@@ -1,10 +1,13 @@
-"""What every gateway provides, and the errors the dispatcher tells apart."""
+"""What every gateway provides, and the errors the dispatcher tells apart. A gateway speaks in our
+`MessageState`s: each maps its provider's statuses itself (`message_state` in its module)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from sms.models import MessageState
 
 #: Twilio error codes that will not succeed on retry (recorded, never retried).
 PERMANENT_CODES = {
@@ -28,7 +31,7 @@ class OutgoingSms:
 @dataclass(frozen=True)
 class SendResult:
     sid: str
-    status: str = "sent"
+    state: MessageState = MessageState.SENT  # `sent`, or further when the provider already knows more
 
 
 class GatewayError(Exception):

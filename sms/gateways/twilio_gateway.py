@@ -23,12 +23,21 @@ from sms.gateways.base import (
     OutgoingSms,
     SendResult,
 )
+from sms.models import MessageState
 
+#: Twilio's message statuses (API answers and status callbacks) as our states. Everything Twilio still holds
+#: counts as `sent`: from our side the send is done, only the receipt is pending.
 STATUS_MAP = {
-    "accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
-    "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
-    "canceled": "failed",
+    "accepted": MessageState.SENT, "scheduled": MessageState.SENT, "queued": MessageState.SENT,
+    "sending": MessageState.SENT, "sent": MessageState.SENT,
+    "delivered": MessageState.DELIVERED, "read": MessageState.DELIVERED,
+    "undelivered": MessageState.UNDELIVERED, "failed": MessageState.FAILED, "canceled": MessageState.FAILED,
 }
+
+
+def message_state(status: str | None) -> MessageState:
+    """A Twilio status as our state; a status Twilio adds later counts as `sent` (it has the message)."""
+    return STATUS_MAP.get((status or "").lower(), MessageState.SENT)
 
 
 #: The longest Retry-After honoured (seconds): a server asking for more is retried after this.
@@ -130,7 +139,7 @@ class TwilioGateway:
             if _never_connected(exc):
                 raise GatewayError(f"cannot reach Twilio: {exc}", status=0) from exc
             raise AmbiguousSend(str(exc)) from exc
-        return SendResult(message.sid, STATUS_MAP.get(message.status or "queued", "sent"))
+        return SendResult(message.sid, message_state(message.status))
 
     def lookup(self, sms: OutgoingSms, since: datetime) -> SendResult | None:
         """Twilio has no idempotency key on Messages: match our recipient and exact body since the claim."""
@@ -140,7 +149,7 @@ class TwilioGateway:
             raise LookupUnavailable(str(exc)) from exc
         for message in found:
             if message.body == sms.body:
-                return SendResult(message.sid, STATUS_MAP.get(message.status or "queued", "sent"))
+                return SendResult(message.sid, message_state(message.status))
         return None
 
 
