@@ -1,10 +1,14 @@
-"""The 304 fast path: an unchanged manifest or alert poll is answered before Flask's request handling.
+"""The fast path: what every player calls every few seconds, answered before Flask's request handling.
 
 A fleet polls the manifest every 30 s and the alerts every ~2 s, and almost every poll is "nothing changed".
-One WSGI middleware (`NotModified`) answers those with one Redis MGET — the token's screen and the version
-the ETag names (the screen's manifest version, or the global alert version) — and no database, session,
-CSRF or rate-limit work. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to
-the Flask view (`players.api.manifest`, `players.alerts.poll`), which gives the same 304 or builds the body.
+One WSGI middleware (`FastPath`) answers those with one Redis MGET — the token's screen and the version the
+ETag names (the screen's manifest version, or its alert version) — and no database, session, CSRF or
+rate-limit work. A changed alert poll is answered there too, with the answer `alerts.service` published for
+the screen (in the same MGET: `players.alerts.fast_answer`), and so is the acknowledgement each player sends
+once the alert is on its glass (`players.alerts.fast_ack`): the herd after a province-wide alert costs about
+what its 304s cost. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to the
+Flask views (`players.api.manifest`, `players.alerts.poll`, `players.alerts.ack`), which answer the same way
+or build the answer.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from players import alerts
 from players.auth import cached_screen_id, token_hash, token_key
 from players.version import player_version
 from scheduling import versions
-from signage.redis_client import redis_from_url
+from signage.redis_client import app_redis
 from signage.timeutil import utcnow
 
 MANIFEST_PATH = "/api/player/v1/manifest"
@@ -49,34 +53,45 @@ def token_from_environ(environ: dict) -> str | None:
     return token if 20 <= len(token) <= 200 else None
 
 
-class NotModified:
-    """WSGI middleware: 304 for a GET of a poll path in CHECKS whose If-None-Match is still current."""
+def manifest_answer(app: Flask, redis: Redis, token: str | None, environ: dict):
+    if not environ.get("HTTP_IF_NONE_MATCH"):
+        return None
+    tag = not_modified_tag(redis, token, environ["HTTP_IF_NONE_MATCH"])
+    return None if tag is None else ("304 NOT MODIFIED", [("ETag", f'"{tag}"'), ("Cache-Control", "no-cache")], b"")
 
-    #: path → check(redis, token, if_none_match) → the ETag to answer 304 with, or None (Flask answers).
-    CHECKS = {MANIFEST_PATH: not_modified_tag, alerts.ALERTS_PATH: alerts.not_modified_tag}
+
+def alerts_answer(app: Flask, redis: Redis, token: str | None, environ: dict):
+    inm = environ.get("HTTP_IF_NONE_MATCH")
+    return alerts.fast_answer(app, redis, token, inm) if inm else None
+
+
+class FastPath:
+    """WSGI middleware: answers the requests in ROUTES when it can, else hands them to Flask."""
+
+    #: (method, path) → answer(app, redis, token, environ) → (status, headers, body), or None (Flask answers).
+    ROUTES = {
+        ("GET", MANIFEST_PATH): manifest_answer,
+        ("GET", alerts.ALERTS_PATH): alerts_answer,
+        ("POST", alerts.ACK_PATH): alerts.fast_ack,
+    }
 
     def __init__(self, wsgi_app, app: Flask):
         self.wsgi_app = wsgi_app
         self.app = app
 
-    def _redis(self) -> Redis:
-        ext = self.app.extensions
-        if "redis" not in ext:  # the same client get_redis() hands out
-            ext["redis"] = redis_from_url(self.app.config["REDIS_URL"])
-        return ext["redis"]
-
     def __call__(self, environ, start_response):
-        check = self.CHECKS.get(environ.get("PATH_INFO"))
-        if check is not None and environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_IF_NONE_MATCH"):
+        answer = self.ROUTES.get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
+        if answer is not None:
             try:
-                tag = check(self._redis(), token_from_environ(environ), environ["HTTP_IF_NONE_MATCH"])
+                found = answer(self.app, app_redis(self.app), token_from_environ(environ), environ)
             except RedisError:
-                tag = None  # Flask answers (503 JSON) with the app's error handling
-            if tag is not None:
-                start_response("304 NOT MODIFIED", [("ETag", f'"{tag}"'), ("Cache-Control", "no-cache")])
-                return []
+                found = None  # Flask answers (503 JSON) with the app's error handling
+            if found is not None:
+                status, headers, body = found
+                start_response(status, headers)
+                return [body] if body else []
         return self.wsgi_app(environ, start_response)
 
 
 def install(app: Flask) -> None:
-    app.wsgi_app = NotModified(app.wsgi_app, app)
+    app.wsgi_app = FastPath(app.wsgi_app, app)

@@ -204,7 +204,8 @@ def test_targeting_is_schedulings_resolver_so_a_group_rule_reaches_the_screens_i
 
 
 def test_an_alert_without_targets_covers_its_owner_region_and_retired_screens_see_nothing(app, app_ctx, demo):
-    from alerts.service import alert_targets, screen_ids
+    from alerts.rules import alert_targets
+    from alerts.service import screen_ids
     from scheduling.models import TargetType
     from signage.screens_service import screens_for_regions
     from signage.timeutil import utcnow
@@ -234,21 +235,25 @@ def test_raising_announces_plain_data_for_the_sms_package(app, login, demo):
     finally:
         alert_raised.disconnect(receiver, app)
     [kwargs] = heard
-    assert set(kwargs) == {"alert_id", "region_ids", "messages", "severity", "send_sms", "user_id"}
+    assert set(kwargs) == {"alert_id", "level", "region_ids", "owner_region_id", "messages", "severity", "send_sms",
+                           "expires_at", "user_id"}
     assert kwargs["region_ids"] == [demo["BT-PT"].id] and kwargs["send_sms"] is True
+    assert kwargs["owner_region_id"] == demo["BT-PT"].id and kwargs["level"] == "emergency"
     assert kwargs["messages"]["vi"] == "Bão số 5 đổ bộ. Hãy trú ẩn." and kwargs["user_id"] is not None
-    assert all(isinstance(v, int | str | bool | list | dict) for v in kwargs.values())  # nothing from `alerts`
+    assert kwargs["expires_at"] is None  # until cancelled; an ISO string otherwise
+    assert all(isinstance(v, int | str | bool | list | dict | None) for v in kwargs.values())  # nothing from `alerts`
 
 
 def test_one_middleware_answers_the_304s_of_both_polls(app):
-    from players.fastpath import NotModified
+    from players.fastpath import FastPath
 
     layers, wsgi = [], app.wsgi_app
     while hasattr(wsgi, "wsgi_app"):
         layers.append(type(wsgi))
         wsgi = wsgi.wsgi_app
-    assert layers.count(NotModified) == 1
-    assert {"/api/player/v1/manifest", "/api/player/v1/alerts"} <= set(NotModified.CHECKS)
+    assert layers.count(FastPath) == 1
+    assert {("GET", "/api/player/v1/manifest"), ("GET", "/api/player/v1/alerts"),
+            ("POST", "/api/player/v1/alerts/ack")} <= set(FastPath.ROUTES)
 
 
 def test_targets_are_resolved_once_per_alert_version_not_once_per_screen(app, app_ctx, demo, paired):

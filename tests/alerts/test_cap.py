@@ -156,3 +156,74 @@ def test_an_update_replaces_in_one_step_and_is_announced_as_an_update(app, post)
     assert updated["replaces"] == [old.id] and updated["alert_id"] == new.id
     assert updated["send_sms"] is True and updated["severity"] == "extreme" and updated["user_id"] is None
     assert old.cancelled_at == new.started_at  # one commit: no poll sees neither
+
+
+# ---------------------------------------------------------------- expiry, areas and the admins' SMS rules
+
+
+PT_AREA = "<areaDesc>Phan Thiết</areaDesc><geocode><valueName>region</valueName><value>BT-PT</value></geocode>"
+
+
+def cap_xml(identifier="VN-NCHMF-2026-0100", severity="Severe", area=PT_AREA,
+            expires="", msg_type="Alert", references="", sent="2026-11-23T16:00:00+07:00") -> bytes:
+    expiry = f"<expires>{expires}</expires>" if expires else ""
+    refs = f"<references>{references}</references>" if references else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
+        f"<identifier>{identifier}</identifier><sender>nchmf.gov.vn</sender><sent>{sent}</sent>"
+        f"<status>Actual</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}"
+        f"<info><language>vi-VN</language><category>Met</category><event>Bão</event><urgency>Immediate</urgency>"
+        f"<severity>{severity}</severity><certainty>Observed</certainty>{expiry}<headline>Bão số 9</headline>"
+        f"<description>Tránh xa bờ biển</description><area>{area}</area></info></alert>"
+    ).encode()
+
+
+def _iso(delta) -> str:
+    from signage.timeutil import utcnow
+
+    return (utcnow() + delta).isoformat(timespec="seconds")
+
+
+def test_cap_expires_is_honoured_and_an_expired_message_is_ignored(app, post):
+    from datetime import datetime, timedelta
+
+    expires = _iso(timedelta(hours=3))
+    assert post(cap_xml(expires=expires)).get_json()["result"] == "raised"
+    [alert] = _alerts(app)
+    assert alert.expires_at == datetime.fromisoformat(expires)
+    late = post(cap_xml(identifier="VN-NCHMF-2026-0101", expires=_iso(-timedelta(minutes=1)))).get_json()
+    assert late == {"result": "ignored", "why": "expired"} and len(_alerts(app)) == 1
+
+
+def test_cap_area_names_and_geocodes_map_to_regions_through_the_admins_table(app, post, demo):
+    from alerts.models import CapAreaMapping
+
+    with app.app_context():
+        db.session.add_all([CapAreaMapping(match="geocode", value="VN-48-593", region_id=demo["BT-HT"].id),
+                            CapAreaMapping(match="name", value="Đảo Phú Quý", region_id=demo["BT-PQ"].id)])
+        db.session.commit()
+    area = ("<areaDesc>Huyện Hàm Tân</areaDesc><geocode><valueName>VN</valueName><value>VN-48-593</value></geocode>"
+            "</area><area><areaDesc>đảo  phú quý</areaDesc>")
+    assert post(cap_xml(area=area)).get_json()["result"] == "raised"
+    [alert] = _alerts(app)
+    assert sorted(alert.target_region_ids) == sorted([demo["BT-HT"].id, demo["BT-PQ"].id])
+
+
+def test_a_cap_alert_for_areas_that_are_not_ours_changes_nothing(app, post):
+    area = "<areaDesc>Tỉnh Ninh Thuận</areaDesc><geocode><valueName>VN</valueName><value>VN-58</value></geocode>"
+    assert post(cap_xml(area=area)).get_json() == {"result": "ignored", "why": "no area of ours"}
+    assert _alerts(app) == []
+
+
+def test_cap_sms_follows_the_admins_rules(app, post, demo):
+    from alerts.models import CapSmsRule
+
+    with app.app_context():
+        db.session.add_all([CapSmsRule(severity="severe", region_id=demo["BT-PT"].id, send_sms=False),
+                            CapSmsRule(severity="moderate", region_id=None, send_sms=True)])
+        db.session.commit()
+    assert post(cap_xml()).get_json()["sms"] is False  # severe in Phan Thiết: the district's rule says no
+    assert post(cap_xml(identifier="2", severity="Moderate")).get_json()["sms"] is True
+    assert post(cap_xml(identifier="3", area="<areaDesc>Hàm Tân</areaDesc><geocode><valueName>r</valueName>"
+                                              "<value>BT-HT</value></geocode>")).get_json()["sms"] is True
+    assert [a.send_sms for a in _alerts(app)] == [False, True, True]

@@ -1,51 +1,98 @@
-// Emergency alerts: polled every ~2 s from a tiny endpoint (ETag → 304), shown full screen above
-// everything until cancelled, rotating through the screen's languages. Running-text strips show a red
-// crawl instead. The last known state survives a reload, so an alert stays up while the controller is down.
+// Alerts: polled every ~2 s from a tiny endpoint (ETag → 304) and shown full screen above everything,
+// rotating through the screen's languages. An emergency is red; an urgent official announcement or a
+// correction ("cải chính") uses the official blue styling; when both apply, only the emergency shows.
+// Running-text strips show a crawl instead.
+//
+// Each alert carries `expires_ms`: the player drops it at that time on its own clock, so an expired alert
+// leaves the glass also when the controller cannot be reached. The last known alerts survive a reload.
+// Each alert put on the glass is acknowledged once (`POST /alerts/ack` with the time it appeared), retried
+// with every poll until the controller has it.
 
 import { call } from './net.js';
 import { clear } from './util.js';
 
 var POLL_MS = 2000;
 var ROTATE_MS = 8000;
+var MAX_TIMER_MS = 60000;
 var STORE_KEY = 'signage.player.alerts';
+var ACKED_KEY = 'signage.player.alerts.acked';
+var RANK = { emergency: 2, announcement: 1, correction: 1 };
 var TITLES = {
-  vi: 'C\u1EA2NH B\u00C1O KH\u1EA8N C\u1EA4P', en: 'EMERGENCY ALERT',
-  ru: '\u042D\u041A\u0421\u0422\u0420\u0415\u041D\u041D\u041E\u0415 \u041E\u041F\u041E\u0412\u0415\u0429\u0415\u041D\u0418\u0415',
-  zh: '\u7D27\u6025\u8B66\u62A5', ko: '\uAE34\uAE09 \uACBD\uBCF4'
+  emergency: {
+    vi: 'C\u1EA2NH B\u00C1O KH\u1EA8N C\u1EA4P', en: 'EMERGENCY ALERT',
+    ru: '\u042D\u041A\u0421\u0422\u0420\u0415\u041D\u041D\u041E\u0415 \u041E\u041F\u041E\u0412\u0415\u0429\u0415\u041D\u0418\u0415',
+    zh: '\u7D27\u6025\u8B66\u62A5', ko: '\uAE34\uAE09 \uACBD\uBCF4'
+  },
+  announcement: {
+    vi: 'TH\u00D4NG B\u00C1O KH\u1EA8N', en: 'URGENT ANNOUNCEMENT',
+    ru: '\u0421\u0420\u041E\u0427\u041D\u041E\u0415 \u041E\u0411\u042A\u042F\u0412\u041B\u0415\u041D\u0418\u0415',
+    zh: '\u7D27\u6025\u516C\u544A', ko: '\uAE34\uAE09 \uACF5\uC9C0'
+  },
+  correction: {
+    vi: 'C\u1EA2I CH\u00CDNH', en: 'CORRECTION',
+    ru: '\u041E\u041F\u0420\u041E\u0412\u0415\u0420\u0416\u0415\u041D\u0418\u0415',
+    zh: '\u66F4\u6B63', ko: '\uC815\uC815'
+  }
 };
 
+function readJson(key, fallback) {
+  try {
+    var value = JSON.parse(localStorage.getItem(key) || 'null');
+    return value === null ? fallback : value;
+  } catch (e) { return fallback; }
+}
+
+function writeJson(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full: keep going */ }
+}
+
+// What goes on the glass at `now`: the unexpired alerts of the highest level present (alerts.rules.shown_levels).
+export function shownAlerts(alerts, now) {
+  var live = alerts.filter(function (a) { return !a.expires_ms || now < a.expires_ms; });
+  var top = 0;
+  live.forEach(function (a) { top = Math.max(top, RANK[a.level] || 0); });
+  return live.filter(function (a) { return (RANK[a.level] || 0) === top; });
+}
+
 export class Alerts {
-  constructor(root, onChange) {
+  // clock: the player's Clock (now() is the server-corrected time).
+  constructor(root, onChange, clock) {
     this.root = root;
     this.title = root.querySelector('.alert-title');
+    this.icon = root.querySelector('.alert-icon');
     this.body = root.querySelector('.alert-body');
     this.langs = root.querySelector('.alert-langs');
     this.crawl = root.querySelector('.alert-crawl .track');
     this.onChange = onChange;
+    this.clock = clock;
     this.etag = null;
     this.pollSeconds = 0;
-    this.alerts = [];
     this.languages = ['vi'];
     this.strip = false;
     this.index = 0;
     this.rotateTimer = null;
+    this.expiryTimer = null;
     this.animation = null;
-    try {
-      var saved = JSON.parse(localStorage.getItem(STORE_KEY) || 'null');
-      if (saved && saved.alerts) this.alerts = saved.alerts;
-    } catch (e) { /* ignore a corrupt copy */ }
+    this.shown = [];
+    this.shownKey = '';
+    var saved = readJson(STORE_KEY, null);
+    this.alerts = saved && saved.alerts ? saved.alerts : [];
+    this.acked = readJson(ACKED_KEY, {});  // alert id → shown-at ms, once the controller has it
+    this.unsent = {};  // alert id → shown-at ms, not yet acknowledged to the controller
+    this.acking = false;
+    this.counters = { polls: 0, acksSent: 0 };
   }
 
   configure(languages, strip) {
     var changed = strip !== this.strip || JSON.stringify(languages) !== JSON.stringify(this.languages);
     this.languages = languages && languages.length ? languages : ['vi'];
     this.strip = strip;
-    if (changed) this.render();
+    if (changed) this.render(true);
   }
 
   start() {
     var self = this;
-    this.render();
+    this.render(true);
     function loop() {
       var next = function () { setTimeout(loop, self.pollMs()); };
       self.poll().then(next, next);
@@ -58,43 +105,51 @@ export class Alerts {
   }
 
   async poll() {
-    var r = await call('GET', '/alerts', { etag: this.etag, timeout: 5000 });
-    if (r.status === 200 && r.data) {
-      this.etag = r.etag;
-      this.pollSeconds = r.data.poll_s;
-      this.set(r.data.alerts || []);
-    } else if (r.status === 401) {
-      this.etag = null;
+    this.counters.polls++;
+    try {
+      var r = await call('GET', '/alerts', { etag: this.etag, timeout: 5000 });
+      if (r.status === 200 && r.data) {
+        this.etag = r.etag;
+        this.pollSeconds = r.data.poll_s;
+        this.set(r.data.alerts || []);
+      } else if (r.status === 401) {
+        this.etag = null;
+      }
+    } finally {
+      this.render(false);  // an alert may have expired while the controller was silent
+      this.flushAcks();
     }
   }
 
   set(alerts) {
-    var before = JSON.stringify(this.alerts);
+    if (JSON.stringify(alerts) === JSON.stringify(this.alerts)) return;
     this.alerts = alerts;
-    if (JSON.stringify(alerts) === before) return;
-    try { localStorage.setItem(STORE_KEY, JSON.stringify({ alerts: alerts })); } catch (e) { /* full */ }
-    this.index = 0;
-    this.render();
+    writeJson(STORE_KEY, { alerts: alerts });
+    var ids = {};
+    alerts.forEach(function (a) { ids[a.id] = true; });
+    var acked = this.acked;
+    Object.keys(acked).forEach(function (id) { if (!ids[id]) delete acked[id]; });  // forget ended alerts
+    writeJson(ACKED_KEY, acked);
+    this.render(true);
   }
 
   active() {
-    return this.alerts.length > 0;
+    return this.shown.length > 0;
   }
 
-  // (alert, language) pairs to rotate through: the screen's languages the alert has, Vietnamese first.
-  pages() {
-    var pages = [];
-    var langs = this.languages.slice();
-    if (langs.indexOf('vi') < 0) langs.unshift('vi');
-    this.alerts.forEach(function (a) {
-      langs.forEach(function (l) { if (a.messages && a.messages[l]) pages.push({ alert: a, lang: l }); });
-    });
-    return pages;
-  }
-
-  render() {
+  // Recompute what is on the glass; redraw when it changed (or `force`). Plans a re-render at the next expiry.
+  render(force) {
+    var now = this.clock.now();
+    var shown = shownAlerts(this.alerts, now);
+    var key = JSON.stringify(shown.map(function (a) { return a.id; }));
+    this.planExpiry(now);
+    if (!force && key === this.shownKey) return;
+    var changedSet = key !== this.shownKey;
+    this.shown = shown;
+    this.shownKey = key;
+    if (changedSet) this.index = 0;
     clearTimeout(this.rotateTimer);
-    var on = this.active();
+    var on = shown.length > 0;
     this.root.hidden = !on;
     this.root.classList.toggle('strip', this.strip);
     document.body.classList.toggle('alerting', on);
@@ -102,7 +157,36 @@ export class Alerts {
     clear(this.crawl);
     if (this.onChange) this.onChange(on);
     if (!on) return;
+    var level = shown[0].level || 'emergency';
+    this.root.setAttribute('data-level', level === 'emergency' ? 'emergency' : 'official');
+    this.icon.textContent = level === 'emergency' ? '\u26A0' : '\u2139';
     if (this.strip) this.renderCrawl(); else this.renderPage();
+  }
+
+  planExpiry(now) {
+    clearTimeout(this.expiryTimer);
+    var next = Infinity;
+    this.alerts.forEach(function (a) { if (a.expires_ms && a.expires_ms > now) next = Math.min(next, a.expires_ms); });
+    if (next === Infinity) return;
+    var self = this;
+    var delay = Math.min(this.clock.realDelay(next) + 20, MAX_TIMER_MS);
+    this.expiryTimer = setTimeout(function () { self.render(false); }, delay);
+  }
+
+  titleFor(alert, lang) {
+    var titles = TITLES[alert.level] || TITLES.emergency;
+    return titles[lang] || titles.en;
+  }
+
+  // (alert, language) pairs to rotate through: the screen's languages the alert has, Vietnamese first.
+  pages() {
+    var pages = [];
+    var langs = this.languages.slice();
+    if (langs.indexOf('vi') < 0) langs.unshift('vi');
+    this.shown.forEach(function (a) {
+      langs.forEach(function (l) { if (a.messages && a.messages[l]) pages.push({ alert: a, lang: l }); });
+    });
+    return pages;
   }
 
   renderPage() {
@@ -111,9 +195,10 @@ export class Alerts {
     var page = pages[this.index % pages.length];
     this.root.lang = page.lang;
     this.root.setAttribute('data-severity', page.alert.severity || 'severe');
-    this.title.textContent = TITLES[page.lang] || TITLES.en;
+    this.title.textContent = this.titleFor(page.alert, page.lang);
     this.body.textContent = page.alert.messages[page.lang];
     this.fit();
+    this.seen(page.alert);
     clear(this.langs);
     var self = this;
     if (pages.length > 1) {
@@ -139,17 +224,19 @@ export class Alerts {
   }
 
   renderCrawl() {
+    var self = this;
     var pages = this.pages();
     var unit = document.createElement('span');
     pages.forEach(function (p) {
       var title = document.createElement('b');
-      title.textContent = '\u26A0 ' + (TITLES[p.lang] || TITLES.en) + ': ';
+      title.textContent = (p.alert.level === 'emergency' ? '\u26A0 ' : '') + self.titleFor(p.alert, p.lang) + ': ';
       var text = document.createElement('span');
       text.textContent = p.alert.messages[p.lang] + '   \u25C6   ';
       unit.appendChild(title);
       unit.appendChild(text);
     });
     this.crawl.appendChild(unit);
+    this.shown.forEach(function (a) { self.seen(a); });
     var width = Math.max(1, unit.getBoundingClientRect().width);
     var copies = Math.ceil(this.root.clientWidth / width) + 1;
     for (var i = 1; i < copies; i++) this.crawl.appendChild(unit.cloneNode(true));
@@ -157,5 +244,30 @@ export class Alerts {
       [{ transform: 'translate3d(0,0,0)' }, { transform: 'translate3d(' + (-width) + 'px,0,0)' }],
       { duration: width / 90 * 1000, iterations: Infinity, easing: 'linear' }
     );
+  }
+
+  // The alert is on the glass now: remember when, once, and tell the controller.
+  seen(alert) {
+    if (this.acked[alert.id] || this.unsent[alert.id]) return;
+    this.unsent[alert.id] = Math.round(this.clock.now());
+    this.flushAcks();
+  }
+
+  async flushAcks() {
+    var ids = Object.keys(this.unsent);
+    if (this.acking || !ids.length) return;
+    this.acking = true;
+    var unsent = this.unsent;
+    var acks = ids.map(function (id) { return { alert_id: parseInt(id, 10), shown_at_ms: unsent[id] }; });
+    try {
+      var r = await call('POST', '/alerts/ack', { body: { acks: acks }, timeout: 5000 });
+      if (r.status < 300 || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 429)) {
+        var acked = this.acked;
+        acks.forEach(function (a) { acked[a.alert_id] = a.shown_at_ms; delete unsent[a.alert_id]; });
+        writeJson(ACKED_KEY, acked);
+        if (r.status < 300) this.counters.acksSent += acks.length;
+      }
+    } catch (e) { /* offline: the next poll tries again */ }
+    this.acking = false;
   }
 }

@@ -18,7 +18,7 @@ var clock = new Clock(parseFloat(params.get('speed')) || 1);
 var store = new Store();
 var stage = new Stage(document.getElementById('stage'));
 var ticker = new Ticker(document.getElementById('ticker'));
-var alerts = new Alerts(document.getElementById('alert'), onAlertChange);
+var alerts = new Alerts(document.getElementById('alert'), onAlertChange, clock);
 var pairingEl = document.getElementById('pairing');
 var idleEl = document.getElementById('idle');
 
@@ -31,7 +31,9 @@ var state = {
   online: false, tickTimer: null, tickerTimer: null, ticking: false, retick: false, registration: null
 };
 var stats = { synced: 0, transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSent: 0, lastKey: null, history: [] };
-window.__player = { clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store };
+window.__player = {
+  clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store, alerts: alerts
+};
 
 function reportError(message) {
   state.errors.push(isoTime(Date.now() + clock.offset) + ' ' + String(message).slice(0, 300));
@@ -91,6 +93,7 @@ async function pair() {
 async function unpaired() {
   setToken(null);
   localStorage.removeItem('signage.player.alerts');
+  localStorage.removeItem('signage.player.alerts.acked');
   await store.clearAll();
   location.reload();
 }
