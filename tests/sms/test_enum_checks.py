@@ -59,8 +59,8 @@ def test_the_migrated_database_has_the_models_checks(app_ctx):
         declared = {c.name: _literals(str(c.sqltext)) for c in db.metadata.tables[table].constraints
                     if c.__class__.__name__ == "CheckConstraint"}
         assert _checks(inspector, table) == declared, table
-    assert _checks(inspector, "emergency_alert") == {
-        "ck_emergency_alert_severity": {"extreme", "severe", "moderate"}}
+    # the alert model is not ours: only the constraint 0008 adds (later revisions carry it over)
+    assert _checks(inspector, "emergency_alert")["ck_emergency_alert_severity"] == {"extreme", "severe", "moderate"}
 
 
 def test_the_database_refuses_a_value_outside_the_enum(sms_sync, make_contact, make_campaign):
