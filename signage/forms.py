@@ -31,9 +31,6 @@ KIND_LABELS = {
     ScreenKind.TICKER.value: _l("Running-text strip"),
 }
 ORIENTATIONS = [("landscape", _l("Landscape")), ("portrait", _l("Portrait"))]
-#: Transitional, for the committed alerts/views.py only (its working copy reads `languages.native_names()`);
-#: goes when that is committed. Everything else reads the configured languages (`signage.languages`).
-CONTENT_LANGUAGES = [(code, languages.KNOWN[code].native_name) for code in languages.DEFAULT_CODES]
 FormType = TypeVar("FormType", bound=type[FlaskForm])
 FieldMaker = Callable[[Language], UnboundField]
 
