@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from signage.extensions import db
 from signage.models import Region, Role, User
+from signage.redis_client import QUEUE_NAMES
 from signage.registry import demo_loaders
 
 users_cli = AppGroup("users", help="Manage operator accounts.")
@@ -59,17 +60,20 @@ def demo_load(path: Path | None) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--scheduler/--no-scheduler", default=True)
-def worker(burst: bool, scheduler: bool) -> None:
+@click.option("--queue", "only", multiple=True, type=click.Choice(QUEUE_NAMES),
+              help="Take jobs from this queue only (repeatable); default: every queue, urgent first. "
+                   "`--queue urgent` is a worker that an alert's SMS never wait for.")
+def worker(burst: bool, scheduler: bool, only: tuple[str, ...]) -> None:
     """Run an RQ worker (with the scheduler) inside the app context; jobs get the app and database."""
     from rq import Worker
 
-    from signage.redis_client import QUEUE_NAMES, get_redis
+    from signage.redis_client import get_redis
     from signage.signals import worker_starting
 
     worker_starting.send(current_app._get_current_object())
     db.engine.dispose()  # never share pooled connections with forked work horses
     conn = get_redis()
-    queues = list(QUEUE_NAMES)
+    queues = [name for name in QUEUE_NAMES if not only or name in only]
     Worker(queues, connection=conn).work(with_scheduler=scheduler, burst=burst)
 
 

@@ -6,7 +6,11 @@ from flask import Flask, current_app
 from redis import Redis
 from rq import Queue
 
-QUEUE_NAMES = ("high", "default", "low")
+#: Jobs that must not wait behind anything else (an alert's SMS): every worker takes them first, and
+#: `flask worker --queue urgent` runs a worker for them alone.
+URGENT_QUEUE = "urgent"
+#: The queues a worker listens to, in the order it takes jobs from them.
+QUEUE_NAMES = (URGENT_QUEUE, "high", "default", "low")
 
 
 def redis_from_url(url: str) -> Redis:

@@ -1,4 +1,5 @@
-"""`flask serve`: one foreground process supervising Redis, gunicorn and RQ workers.
+"""`flask serve`: one foreground process supervising Redis, gunicorn and RQ workers (plus one worker of the
+urgent queue alone, for alerts' SMS).
 
 Children get SIGTERM on Ctrl-C (or when any of them dies) and are waited for, so nothing is orphaned.
 """
@@ -19,7 +20,7 @@ from redis.exceptions import RedisError
 from signage.config import default_redis_url, instance_path
 from signage.demo import DEMO_PASSWORD, DEMO_USERS
 from signage.embedded_redis import RedisSocketInUse, start_redis
-from signage.redis_client import redis_from_url
+from signage.redis_client import URGENT_QUEUE, redis_from_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +95,9 @@ def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
         ))
         for _ in range(rq_workers):
             procs.append(("worker", subprocess.Popen([str(bin_dir / "flask"), "worker"], env=env, cwd=PROJECT_ROOT)))
+        # One worker for the urgent queue alone: an alert's SMS never wait behind a long promotional batch.
+        procs.append(("urgent worker", subprocess.Popen(
+            [str(bin_dir / "flask"), "worker", "--queue", URGENT_QUEUE], env=env, cwd=PROJECT_ROOT)))
         host = bind if not bind.startswith("0.0.0.0") else bind.replace("0.0.0.0", "127.0.0.1")
         print(f"\n  Operator UI:   http://{host}/", flush=True)
         print(f"  Player:        http://{host}/play", flush=True)

@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from signage.extensions import db
 from signage.redis_client import get_redis
@@ -105,6 +105,18 @@ def claim(msg: Message, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+#: A promotional message to a number that an alert's SMS has not reached yet waits this long, then looks again.
+ALERT_FIRST_WAIT = timedelta(seconds=5)
+
+
+def alert_sms_pending(contact_id: int) -> bool:
+    """An urgent SMS (an alert's, an emergency's: `Campaign.urgent`) to this contact is not sent yet."""
+    return db.session.scalar(select(Message.id).join(Campaign, Campaign.id == Message.campaign_id).where(
+        Message.contact_id == contact_id, Message.state.in_([S.QUEUED.value, S.SENDING.value]),
+        or_(Campaign.alert_id.is_not(None), Campaign.kind == CampaignKind.EMERGENCY.value),
+        Campaign.status == CampaignStatus.RUNNING.value).limit(1)) is not None
+
+
 def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
     """Apply the rules and claim the row. Returns ("claimed"|"deferred"|"skipped"|"lost", defer_until).
 
@@ -118,6 +130,13 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
     if lock is not None and not lock.acquire():
         return "deferred", now + timedelta(seconds=5)
     try:
+        if msg.promotional and alert_sms_pending(contact.id):  # an alert to this number goes first
+            until = now + ALERT_FIRST_WAIT
+            db.session.execute(update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
+                               .values(not_before=until, skip_reason="alert_first")
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            return "deferred", until
         facts = recipient_facts(contact, now, promotional=msg.promotional)
         decision = decide(campaign.kind, facts, now, local_tz(), valid_until=campaign.valid_until, cap=cap)
         if decision.action is Action.SKIP:
@@ -184,7 +203,7 @@ def deliver(msg_id: int) -> str:
                 return "deferred"
             time.sleep(delay)
             if tb is not None:
-                tb.take(msg.segments)
+                tb.take(msg.segments, urgent=msg.campaign.urgent)
             continue
         except AmbiguousSend as exc:
             resolve_unknown(msg, note=f"ambiguous send: {exc}")
@@ -242,13 +261,14 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
             db.session.rollback()
             continue
         tb = bucket(get_gateway().sender)
+        urgent = msg.campaign.urgent  # an alert's SMS or an emergency: the rate goes to it first
         will_send = _precheck(msg, now) is Action.SEND  # deferred or skipped rows must not use up tokens
         if tb is not None and will_send:
-            tb.take(msg.segments)
+            tb.take(msg.segments, urgent=urgent)
             now = utcnow()  # waiting for tokens may have crossed 22:00: the real decision uses the real time
         outcome, _ = check_and_claim(msg, now)
         if outcome == "claimed" and tb is not None and not will_send:
-            tb.take(msg.segments)
+            tb.take(msg.segments, urgent=urgent)
         counts[outcome] += 1
         if outcome == "claimed" and deliver(mid) == "deferred":
             counts["deferred"] += 1  # back in the queue, due later: the caller schedules the follow-up

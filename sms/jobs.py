@@ -10,7 +10,7 @@ from flask import current_app
 from rq import Retry, get_current_job
 
 from signage.extensions import db
-from signage.redis_client import get_queue
+from signage.redis_client import URGENT_QUEUE, get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch, uploads
 from sms.imports import import_contacts, import_suppression
@@ -20,16 +20,18 @@ from sms.schedule import Schedule, ScheduleMode
 QUEUE = "default"
 
 
-def _queue():
-    return get_queue(QUEUE)
+def _queue(urgent: bool = False):
+    """An urgent campaign (`Campaign.urgent`: an alert's SMS, an emergency) runs on the urgent queue: every worker
+    takes it before anything else, and a worker of its own serves it alone (`flask worker --queue urgent`)."""
+    return get_queue(URGENT_QUEUE if urgent else QUEUE)
 
 
-def start_campaign(campaign_id: int) -> None:
-    _queue().enqueue(dispatch_campaign, campaign_id, retry=Retry(max=3, interval=[10, 60, 300]))
+def start_campaign(campaign_id: int, *, urgent: bool = False) -> None:
+    _queue(urgent).enqueue(dispatch_campaign, campaign_id, retry=Retry(max=3, interval=[10, 60, 300]))
 
 
-def _schedule_followup(campaign_id: int, when: datetime | None) -> None:
-    queue = _queue()
+def _schedule_followup(campaign_id: int, when: datetime | None, urgent: bool = False) -> None:
+    queue = _queue(urgent)
     if when is None or not queue.is_async:
         return  # in tests with RQ_SYNC the test calls dispatch again at the right (frozen) time
     when = max(when, utcnow() + timedelta(seconds=1))
@@ -57,8 +59,9 @@ def dispatch_campaign(campaign_id: int) -> dict:
     recovered = dispatch.recover_stale(campaign_id, now)
     ids = dispatch.due_message_ids(campaign_id, now)
     size = int(current_app.config["SMS_BATCH_SIZE"])
+    urgent = campaign.urgent
     for i in range(0, len(ids), size):
-        _queue().enqueue(send_batch, campaign_id, ids[i:i + size])
+        _queue(urgent).enqueue(send_batch, campaign_id, ids[i:i + size])
     followup = dispatch.next_due(campaign_id)
     if schedule.mode is ScheduleMode.RECURRING:
         nxt = schedule.next_occurrence(now, local_tz())
@@ -72,7 +75,7 @@ def dispatch_campaign(campaign_id: int) -> dict:
         watchdog = now + timedelta(seconds=lease + 5)
         followup = min(followup, watchdog) if followup and followup > now else watchdog
     if followup and followup > now:
-        _schedule_followup(campaign_id, followup)
+        _schedule_followup(campaign_id, followup, urgent)
     db.session.refresh(campaign)
     dispatch.finish_if_done(campaign)
     return {"created": created, "batches": (len(ids) + size - 1) // size, **recovered}

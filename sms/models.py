@@ -163,7 +163,17 @@ class Campaign(Audited, Approvable, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     materialised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # message rows created (one-off)
+    #: The alert this campaign texts (sms.broadcast): its messages go first — their own RQ queue (sms.jobs), the
+    #: rate first (sms.throttle), promotional messages to the same numbers wait (sms.dispatch). A plain id: the
+    #: alerts package sits above us and its table is not ours to point at.
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
     region: Mapped[Region] = relationship()
+
+    @property
+    def urgent(self) -> bool:
+        """An alert's SMS, or an emergency campaign: the urgent queue (sms.jobs) and the rate first
+        (sms.throttle); promotional messages to its numbers wait for it (sms.dispatch)."""
+        return self.alert_id is not None or self.kind == CampaignKind.EMERGENCY.value
 
 
 class MessageState(enum.StrEnum):

@@ -1,5 +1,6 @@
 """Registers the SMS blueprints, CLI, navigation, approval queue, dashboard widget and demo loader, and
-subscribes to the emergency-alert signals (an alert asking for SMS starts emergency campaigns)."""
+subscribes to the alert signals (an alert asking for SMS starts its campaign; a cancel or expiry stops its
+unsent SMS; its live board shows the SMS progress)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 def wire(app: Flask) -> None:
     from signage.approval import register_queue
     from signage.registry import add_demo_loader, add_nav, add_panel
-    from signage.signals import alert_raised, alert_updated
+    from signage.signals import alert_cancelled, alert_raised, alert_updated
     from sms import broadcast, cli, public, views, webhooks
 
     app.register_blueprint(views.bp)
@@ -21,6 +22,8 @@ def wire(app: Flask) -> None:
     # An update re-sends: a changed warning (new area, new instructions) must reach phones too.
     alert_raised.connect(broadcast.on_alert, app, weak=False)
     alert_updated.connect(broadcast.on_alert, app, weak=False)
+    alert_cancelled.connect(broadcast.on_alert_cancelled, app, weak=False)
+    add_panel(app, "alert", broadcast.alert_panel)
     cli.init_app(app)
     from signage.labels import register_labels
     from sms.forms import CONTACT_KINDS, KIND_CHOICES
