@@ -38,6 +38,11 @@ class Review:
     delete_refusal: Callable | None = None
     delete: Callable | None = None
     delete_refused: tuple[type[Exception], ...] = ()
+    #: where the routes go on a blueprint shared with other kinds: "/campaigns" → /campaigns/<id>/submit,
+    #: endpoints "campaign_submit", ... with endpoint_prefix "campaign_"
+    rule_prefix: str = ""
+    endpoint_prefix: str = ""
+    deletable: bool = True
 
 
 def transition(item, action: str, review: Review | None = None, comment: str = "") -> bool:
@@ -70,8 +75,9 @@ def _flushed(step: Callable) -> Callable:
 
 
 def add_review_routes(bp: Blueprint, review: Review) -> None:
-    """POST /<id>/submit, /approve, /reject and /delete on `bp` (endpoints submit/approve/reject/delete)."""
-    rule = f"/<int:{review.id_name}>"
+    """POST /<id>/submit, /approve, /reject and (when deletable) /delete on `bp`, under `rule_prefix`;
+    endpoints submit/approve/reject/delete, after `endpoint_prefix`."""
+    rule = f"{review.rule_prefix}/<int:{review.id_name}>"
 
     def page(item_id: int):
         return redirect(url_for(review.page, **{review.id_name: item_id})), 303
@@ -87,7 +93,10 @@ def add_review_routes(bp: Blueprint, review: Review) -> None:
         return login_required(view)
 
     for action in ("submit", "approve", "reject"):
-        bp.add_url_rule(f"{rule}/{action}", endpoint=action, view_func=step_view(action), methods=["POST"])
+        bp.add_url_rule(f"{rule}/{action}", endpoint=review.endpoint_prefix + action, view_func=step_view(action),
+                        methods=["POST"])
+    if not review.deletable:
+        return
 
     def delete(**kwargs):
         item_id = kwargs[review.id_name]
@@ -109,4 +118,5 @@ def add_review_routes(bp: Blueprint, review: Review) -> None:
         flash(_("Deleted."), "success")
         return redirect(url_for(review.index)), 303
 
-    bp.add_url_rule(f"{rule}/delete", endpoint="delete", view_func=login_required(delete), methods=["POST"])
+    bp.add_url_rule(f"{rule}/delete", endpoint=review.endpoint_prefix + "delete", view_func=login_required(delete),
+                    methods=["POST"])

@@ -14,7 +14,8 @@ from rq.job import Job
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from signage.approval import ApprovalError, ApprovalState, approve, reject, reopen, submit
+from signage.approval import ApprovalState, reopen
+from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.models import AuditLog, Region
@@ -22,7 +23,7 @@ from signage.redis_client import get_queue, get_redis
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import local_tz, utcnow
 from sms import jobs, uploads
-from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm
+from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm, campaign_form
 from sms.models import (
     Campaign,
     CampaignStatus,
@@ -41,9 +42,6 @@ from sms.preview import build_preview
 from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
 
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
-
-LANGS = ("vi", "en", "ru", "zh", "ko")
-
 
 def _region_choices() -> list[SelectChoice]:
     return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
@@ -94,7 +92,7 @@ def _fill_campaign(campaign: Campaign, form: CampaignForm) -> None:
     campaign.name = form.name.data.strip()
     campaign.region_id = require_region_in_scope(form.region_id.data).id
     campaign.kind = form.kind.data
-    campaign.messages = {lang: (getattr(form, f"message_{lang}").data or "").strip() for lang in LANGS
+    campaign.messages = {lang: (getattr(form, f"message_{lang}").data or "").strip() for lang in form.language_codes
                          if (getattr(form, f"message_{lang}").data or "").strip()}
     campaign.event = (form.event.data or "").strip()
     regions = [require_region_in_scope(r).id for r in form.audience_regions.data or []]
@@ -109,13 +107,13 @@ def _fill_campaign(campaign: Campaign, form: CampaignForm) -> None:
 
 
 def _form_for(campaign: Campaign | None) -> CampaignForm:
-    form = CampaignForm(obj=None)
+    form = campaign_form()
     choices = _region_choices()
     form.region_id.choices = choices
     form.audience_regions.choices = choices
     if campaign is not None and request.method == "GET":
         form.name.data, form.region_id.data, form.kind.data = campaign.name, campaign.region_id, campaign.kind
-        for lang in LANGS:
+        for lang in form.language_codes:
             getattr(form, f"message_{lang}").data = campaign.messages.get(lang, "")
         form.event.data = campaign.event
         aud = campaign.audience or {}
@@ -172,34 +170,10 @@ def campaign_show(campaign_id: int):
                            review=review)
 
 
-def _transition(campaign_id: int, action):
-    campaign = get_scoped_or_404(Campaign, campaign_id)
-    try:
-        action(campaign)
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-    return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
-
-
-@bp.post("/campaigns/<int:campaign_id>/submit")
-@login_required
-def campaign_submit(campaign_id: int):
-    return _transition(campaign_id, submit)
-
-
-@bp.post("/campaigns/<int:campaign_id>/approve")
-@login_required
-def campaign_approve(campaign_id: int):
-    return _transition(campaign_id, lambda c: approve(c, request.form.get("comment", "")))
-
-
-@bp.post("/campaigns/<int:campaign_id>/reject")
-@login_required
-def campaign_reject(campaign_id: int):
-    return _transition(campaign_id, lambda c: reject(c, request.form.get("comment", "")))
+add_review_routes(bp, Review(
+    Campaign, "campaign_id", page="sms.campaign_show", index="sms.index", rule_prefix="/campaigns",
+    endpoint_prefix="campaign_", deletable=False,
+))
 
 
 @bp.post("/campaigns/<int:campaign_id>/start")

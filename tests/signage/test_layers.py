@@ -69,6 +69,12 @@ def test_no_import_cycles_anywhere():
     assert _cycles(graph) == []
 
 
+def test_the_graph_counts_function_level_imports():
+    """A function-level import cannot hide a cycle: the Twilio gateway, imported inside `get_gateway`, is seen."""
+    graph = grimp.build_graph("sms", include_external_packages=False, cache_dir=None)
+    assert graph.direct_import_exists(importer="sms.gateways", imported="sms.gateways.twilio_gateway")
+
+
 def test_the_cycle_finder_finds_a_cycle():
     graph = grimp.ImportGraph()
     for module in ("a", "a.b", "a.c"):

@@ -193,3 +193,17 @@ def test_contacts_can_be_found_by_number_in_any_format(outbox_app, login, make_c
     make_contact("+84912000002", region="BT-PT", name="Minh")
     html = login("phanthiet").get("/sms/contacts?q=01621234567").get_data(as_text=True)  # the pre-2018 form
     assert "+84321234567" in html and "+84912000002" not in html
+
+
+def test_an_approver_cannot_approve_a_campaign_they_submitted(outbox_app, login, make_campaign):
+    from sms.models import Campaign
+
+    campaign = make_campaign({"vi": "Thông báo lịch cắt điện"}, kind="public_service", running=False)
+    approver = login("approver")
+    url = f"/sms/campaigns/{campaign.id}"
+    approver.post_form(f"{url}/submit", {}, token_from=url)
+    response = approver.post_form(f"{url}/approve", {}, token_from=url)
+    assert response.status_code == 303
+    assert "cần một người duyệt khác" in approver.get(url).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).approval_state == "submitted"
