@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 
-from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -126,7 +125,3 @@ def screen_sizes() -> list[tuple[int, int]]:
 
     rows = db.session.execute(select(Screen.width, Screen.height).where(Screen.retired_at.is_(None)).distinct())
     return sorted({(w, h) for w, h in rows if w > 0 and h > 0})
-
-
-def config_int(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))

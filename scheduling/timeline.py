@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from lunar_vn import solar_to_lunar
 
-SPECIFICITY = {"region": 0, "group": 1, "screen": 2}
 SPECIFICITY_LABEL = {0: "region", 1: "group", 2: "screen"}
 
 

@@ -30,7 +30,6 @@ bp = Blueprint("content_slides", __name__, url_prefix="/content/slides", templat
 
 #: Sizes offered in the preview besides those of the screens in the user's scope.
 PREVIEW_SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (384, 64)]
-MAX_PREVIEW_PIXELS = 4096 * 4096
 
 
 def preview_sizes() -> list[tuple[int, int]]:
