@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from signage.languages import optout_phrase
+
 
 class CampaignKind(enum.StrEnum):
     PROMOTIONAL = "promotional"
@@ -28,14 +30,6 @@ DEFAULT_CAP = 3
 
 LABEL_VI, LABEL_OTHER = "[QC]", "[AD]"
 
-#: How the opt-out link is introduced when the operator's text has no {optout} placeholder.
-OPTOUT_PHRASES = {
-    "vi": "Tu choi nhan tin:",
-    "en": "Opt out:",
-    "ru": "Отписаться:",
-    "zh": "退订:",
-    "ko": "수신거부:",
-}
 
 
 class Action(enum.StrEnum):
@@ -134,7 +128,7 @@ def with_optout(text: str, link: str, language: str) -> str:
         return text.replace("{optout}", link)
     if link in text:
         return text
-    phrase = OPTOUT_PHRASES.get(language, OPTOUT_PHRASES["en"])
+    phrase = optout_phrase(language)  # the language's own (signage/languages.py), else English's
     return f"{text.rstrip()} {phrase} {link}"
 
 

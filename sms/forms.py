@@ -17,7 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from signage.forms import select_choices
+from signage.forms import language_choices, language_form, select_choices
+from signage.languages import REQUIRED, Language
 from sms.schedule import ScheduleMode, parse_hhmm
 
 KIND_CHOICES = [
@@ -26,7 +27,6 @@ KIND_CHOICES = [
     ("emergency", _l("Emergency")),
 ]
 CONTACT_KINDS = [("tourist", _l("Tourist")), ("resident", _l("Resident"))]
-LANGUAGE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English"), ("ru", "Русский"), ("zh", "中文"), ("ko", "한국어")]
 SCHEDULE_MODES = [
     (ScheduleMode.NOW.value, _l("Now (after approval)")),
     (ScheduleMode.AT.value, _l("At a date and time")),
@@ -45,9 +45,19 @@ def time_of_day(form, field) -> None:
         raise ValidationError(_l("Time of day (HH:MM)")) from None
 
 
-class JoinForm(FlaskForm):
+class LanguageChoices(FlaskForm):
+    """A form whose `language` / `audience_languages` select offers the configured languages."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("language", "audience_languages"):
+            if name in self:
+                self[name].choices = language_choices()
+
+
+class JoinForm(LanguageChoices):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
-    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_CHOICES))
+    language = SelectField(_l("Language"))
     consent = BooleanField(_l("I agree"), validators=[DataRequired(_l("Please tick the box to agree."))])
 
 
@@ -55,21 +65,16 @@ class ConfirmForm(FlaskForm):
     code = StringField(_l("Code from the SMS"), validators=[DataRequired(), Length(min=4, max=10)])
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(LanguageChoices):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     region_id = SelectField(_l("Region"), coerce=int)
     kind = SelectField(_l("Kind"), choices=select_choices(KIND_CHOICES))
-    message_vi = TextAreaField(_l("Message (Vietnamese, required)"), validators=[DataRequired()])
-    message_en = TextAreaField(_l("Message (English)"), validators=[Optional()])
-    message_ru = TextAreaField(_l("Message (Russian)"), validators=[Optional()])
-    message_zh = TextAreaField(_l("Message (Chinese)"), validators=[Optional()])
-    message_ko = TextAreaField(_l("Message (Korean)"), validators=[Optional()])
+    # message_<code> per configured language: `campaign_form()` adds them (`message_field`)
     event = StringField(_l("Event (the {event} variable)"), validators=[Optional(), Length(max=200)])
     audience_kinds = SelectMultipleField(_l("Audience"), choices=select_choices(CONTACT_KINDS), validators=[Optional()])
     audience_regions = SelectMultipleField(_l("Regions (with everything under them)"), coerce=int,
                                            validators=[Optional()])
-    audience_languages = SelectMultipleField(_l("Languages"), choices=select_choices(LANGUAGE_CHOICES),
-                                             validators=[Optional()])
+    audience_languages = SelectMultipleField(_l("Languages"), validators=[Optional()])
     audience_tags = StringField(_l("Tags (comma-separated, any of)"), validators=[Optional(), Length(max=500)])
     present_on = DateField(_l("Tourists present on"), validators=[Optional()])
     schedule_mode = SelectField(_l("Send"), choices=select_choices(SCHEDULE_MODES))
@@ -84,10 +89,21 @@ class CampaignForm(FlaskForm):
     use_unaccented = BooleanField(_l("Send Vietnamese without diacritics (fewer segments)"))
 
 
-class ContactForm(FlaskForm):
+def message_field(lang: Language):
+    if lang.code == REQUIRED:
+        return TextAreaField(_l("Message (Vietnamese, required)"), validators=[DataRequired()])
+    return TextAreaField(_l("Message (%(language)s)", language=lang.label), validators=[Optional()])
+
+
+def campaign_form(**kwargs) -> CampaignForm:
+    """The campaign form with a message field per configured language (`CONTENT_LANGUAGES`), "vi" required."""
+    return language_form(CampaignForm, message=message_field)(**kwargs)
+
+
+class ContactForm(LanguageChoices):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    language = SelectField(_l("Language"), choices=select_choices(LANGUAGE_CHOICES))
+    language = SelectField(_l("Language"))
     kind = SelectField(_l("Kind"), choices=select_choices(CONTACT_KINDS))
     region_id = SelectField(_l("Region"), coerce=int)
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)])

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from signage.extensions import db
+from signage.languages import configured_codes
 from signage.models import Region
 from signage.timeutil import utcnow
 from sms.models import ConsentRecord, Contact, SuppressionEntry
@@ -19,7 +20,6 @@ from sms.phones import InvalidPhone, normalize_phone, try_normalize
 
 CONTACT_COLUMNS = ("phone", "name", "language", "kind", "region", "tags", "arrival", "departure",
                    "consent_source", "consent_text")
-LANGUAGES = {"vi", "en", "ru", "zh", "ko"}
 
 
 @dataclass
@@ -73,8 +73,9 @@ def _contact_from_row(row: dict, regions: dict, seen: set[str], allowed: str, so
     if not row.get("consent_text"):
         raise ValueError("missing consent: the consent_text column is empty")
     language = (row.get("language") or "vi").lower()
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language: {language!r}")
+    if language not in configured_codes():
+        raise ValueError(f"unknown language: {language!r} (this province's languages: "
+                         f"{', '.join(configured_codes())})")
     kind = (row.get("kind") or "resident").lower()
     if kind not in ("tourist", "resident"):
         raise ValueError(f"unknown kind: {kind!r}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from signage.languages import has_unaccented_variant
 from sms import audience
 from sms.encoding import SmsInfo, analyse, unaccented_offer
 from sms.render import optout_link, pick_language, render_body
@@ -49,7 +50,7 @@ def build_preview(campaign, *, now) -> Preview:
         sample = render_body(campaign.kind, messages[lang], lang, name="", event=campaign.event or "",
                              optout=optout_link(999999), unaccented=campaign.use_unaccented)
         info = analyse(sample)
-        offer = unaccented_offer(sample) if lang == "vi" and not campaign.use_unaccented else None
+        offer = unaccented_offer(sample) if has_unaccented_variant(lang) and not campaign.use_unaccented else None
         n = by_language.get(lang, 0)
         rows.append(LanguagePreview(lang, n, sample, info, offer, round(n * info.segments * price, 4)))
     total_segments = sum(r.recipients * r.info.segments for r in rows)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from signage.extensions import csrf, db, limiter
-from signage.forms import select_choices
+from signage.languages import configured_codes, native_names
 from sms.forms import ConfirmForm, JoinForm
 from sms.models import Contact, OptInRequest
 from sms.optin import OptInError, confirm, start
@@ -19,14 +19,12 @@ from sms.render import contact_from_token
 
 bp = Blueprint("sms_public", __name__, url_prefix="/sms")
 
-PUBLIC_LANGUAGES = {"vi": "Tiếng Việt", "en": "English", "ru": "Русский", "zh": "中文", "ko": "한국어"}
-
-
 def visitor_language() -> str:
+    """The language asked for, else the browser's best match among the configured ones, else Vietnamese."""
     wanted = request.values.get("lang") or request.values.get("language")
-    if wanted in PUBLIC_LANGUAGES:
+    if wanted in configured_codes():
         return wanted
-    return request.accept_languages.best_match(list(PUBLIC_LANGUAGES), default="vi")
+    return request.accept_languages.best_match(list(configured_codes()), default="vi")
 
 
 def consent_text() -> str:
@@ -52,7 +50,6 @@ def join():
     lang = visitor_language()
     with force_locale(lang):
         form = JoinForm(language=lang)
-        form.language.choices = select_choices(PUBLIC_LANGUAGES.items())
         src = (request.values.get("src") or "")[:200]
         status = 200
         if form.validate_on_submit():
@@ -76,7 +73,7 @@ def join():
         elif request.method == "POST":
             status = 400
         return render_template("sms/public/join.html", form=form, src=src, lang=lang, consent=consent_text(),
-                               languages=PUBLIC_LANGUAGES), status
+                               languages=native_names()), status
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -118,7 +115,7 @@ def optout(token: str):
         if kinds:
             opt_out(contact.id, kinds, "link")
     kinds = contact.opted_out_kinds()
-    with force_locale(contact.language if contact.language in PUBLIC_LANGUAGES else "vi"):
+    with force_locale(contact.language if contact.language in configured_codes() else "vi"):
         response = current_app.make_response(render_template(
             "sms/public/optout.html", contact=contact, token=token, kinds=kinds, done="promotional" in kinds,
             lang=contact.language))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import current_app
 
 from signage import signing
+from signage.languages import has_unaccented_variant
 from sms.compliance import CampaignKind, promotional_text
 from sms.encoding import unaccent
-
-SUPPORTED_LANGUAGES = ("vi", "en", "ru", "zh", "ko")
 
 
 def _encode(digest: bytes) -> str:
@@ -38,7 +37,7 @@ def pick_language(messages: dict, contact_language: str) -> str:
 def render_body(kind: str, template: str, language: str, *, name: str = "", event: str = "",
                 optout: str = "", unaccented: bool = False) -> str:
     text = template.replace("{name}", name).replace("{event}", event)
-    if unaccented and language == "vi":
+    if unaccented and has_unaccented_variant(language):
         text = unaccent(text)
     if kind == CampaignKind.PROMOTIONAL:
         return promotional_text(text, language, optout)

@@ -90,3 +90,53 @@ def test_a_language_form_has_a_field_per_configured_language(app):
             assert [f.name for f in language_form(_Base, note=_note)()] == ["name", "note_vi", "note_ru"]
         finally:
             app.config["CONTENT_LANGUAGES"] = saved
+
+
+# ------------------------------------------------------------ every package reads it: a province adds fr and km
+
+
+@pytest.fixture
+def french_and_khmer(app):
+    saved = app.config["CONTENT_LANGUAGES"]
+    app.config["CONTENT_LANGUAGES"] = languages.parse("vi,en,fr,km")
+    yield
+    app.config["CONTENT_LANGUAGES"] = saved
+
+
+def test_promotional_sms_carry_the_opt_out_phrase_of_their_language():
+    from sms.compliance import promotional_text
+
+    link = "https://sms.example.vn/sms/o/1-abc"
+    assert promotional_text("Fête de la mer", "fr", link) == f"[AD] Fête de la mer Désinscription : {link}"
+    assert promotional_text("Chào", "vi", link) == f"[QC] Chào Tu choi nhan tin: {link}"
+    assert promotional_text("សូមស្វាគមន៍", "km", link) == f"[AD] សូមស្វាគមន៍ Opt out: {link}"  # English's
+
+
+def test_the_campaign_and_alert_forms_have_a_message_per_configured_language(app, login, french_and_khmer):
+    operator = login("phanthiet")
+    page = operator.get("/sms/campaigns/new").get_data(as_text=True)
+    for code in ("vi", "en", "fr", "km"):
+        assert f'name="message_{code}"' in page
+    assert 'name="message_ru"' not in page and 'value="ru"' not in page and 'value="km"' in page
+    assert "Nội dung (tiếng Khmer)" in page  # the language's name, translated for the Vietnamese UI
+    alert_page = login("approver").get("/alerts/new").get_data(as_text=True)
+    assert 'name="message_km"' in alert_page and 'name="message_fr"' in alert_page
+    assert 'name="message_zh"' not in alert_page
+
+
+def test_the_public_opt_in_page_and_contact_import_accept_the_configured_languages(app, demo, client,
+                                                                                   french_and_khmer):
+    from sms.imports import import_contacts
+
+    page = client.get("/sms/join?lang=km").get_data(as_text=True)
+    assert 'value="km" selected' in page or 'selected value="km"' in page
+    assert "ខ្មែរ" in page and "Русский" not in page
+    csv = ("phone,name,language,kind,region,consent_source,consent_text\n"
+           "0912345601,Sokha,km,tourist,BT-PT,hotel,ok\n"
+           "0912345602,Marie,fr,tourist,BT-PT,hotel,ok\n"
+           "0912345603,Ivan,ru,tourist,BT-PT,hotel,ok\n")
+    with app.app_context():
+        report = import_contacts(csv)
+    assert report.imported == 2
+    assert [(line, reason) for line, _phone, reason in report.errors] == [
+        (4, "unknown language: 'ru' (this province's languages: vi, en, fr, km)")]
