@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from signage.forms import language_choices, language_form, select_choices
 from signage.languages import REQUIRED, Language
+from signage.theme_forms import ThemesField
 from sms.schedule import ScheduleMode, parse_hhmm
 
 KIND_CHOICES = [
@@ -87,6 +88,7 @@ class CampaignForm(LanguageChoices):
     valid_from = DateTimeLocalField(_l("Valid from"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     valid_until = DateTimeLocalField(_l("Valid until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     use_unaccented = BooleanField(_l("Send Vietnamese without diacritics (fewer segments)"))
+    themes = ThemesField()
 
 
 def message_field(lang: Language):

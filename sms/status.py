@@ -7,7 +7,7 @@ It knows no provider, so applying an outbox receipt never loads the Twilio SDK.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from signage.extensions import db
 from sms.models import Message, MessageState, advance
@@ -17,7 +17,8 @@ from sms.optouts import ALL_KINDS, opt_out
 CARRIER_OPT_OUT = "21610"
 
 
-def record_status(message_id: int | None, state: MessageState | str, *, sid: str = "", error_code: str = "") -> bool:
+def record_status(message_id: int | None, state: MessageState | str, *, sid: str = "", error_code: str = "",
+                  price: float | None = None) -> bool:
     """Move our message (found by id, else by the provider's sid) to `state` if that is forward.
     Returns whether anything changed."""
     target = MessageState(state)
@@ -35,6 +36,9 @@ def record_status(message_id: int | None, state: MessageState | str, *, sid: str
         fields["error_code"] = error_code
     if target is MessageState.SENT:
         fields["needs_review"] = False  # an `unknown` row the gateway turned out to have sent
+    if price is not None:  # what the gateway charged: stored whenever it says, whatever the state does
+        db.session.execute(update(Message).where(Message.id == msg.id).values(price=price)
+                           .execution_options(synchronize_session=False))
     changed = advance(msg.id, target, **fields)
     if error_code == CARRIER_OPT_OUT:
         opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")

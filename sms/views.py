@@ -21,6 +21,8 @@ from signage.forms import select_choices
 from signage.models import AuditLog, Region
 from signage.redis_client import get_queue, get_redis
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.theme_forms import fill_theme_choices
+from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, utcnow
 from sms import jobs, uploads
 from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm, campaign_form
@@ -122,6 +124,8 @@ def _form_for(campaign: Campaign | None) -> CampaignForm:
         form.audience_tags.data = ", ".join(aud.get("tags", []))
         _fill_schedule_fields(form, Schedule.parse(campaign.schedule))
         form.use_unaccented.data = campaign.use_unaccented
+        form.themes.data = themes_of("campaign", [campaign.id]).get(campaign.id, [])
+    fill_theme_choices(form.themes, current_user.region)
     return form
 
 
@@ -133,6 +137,8 @@ def campaign_new():
         campaign = Campaign(created_by_id=current_user.id)
         _fill_campaign(campaign, form)
         db.session.add(campaign)
+        db.session.flush()
+        set_themes("campaign", campaign.id, form.themes.data or [])
         db.session.commit()
         flash(_("Campaign saved. Check the preview, then submit it for approval."), "success")
         return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
@@ -150,6 +156,7 @@ def campaign_edit(campaign_id: int):
     if form.validate_on_submit():
         _fill_campaign(campaign, form)
         reopen(campaign)
+        set_themes("campaign", campaign.id, form.themes.data or [])
         db.session.commit()
         flash(_("Campaign saved; it needs approval again."), "success")
         return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))

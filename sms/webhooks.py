@@ -39,6 +39,14 @@ def signature_valid() -> bool:
     return any(validator.validate(url, params, signature) for url in candidate_urls())
 
 
+def reported_price(text: str | None) -> float | None:
+    """Twilio's `Price` ("-0.08500", negative: a charge) as a positive amount; None when it gave none."""
+    try:
+        return abs(float(text)) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
 @bp.post("/twilio/status")
 def twilio_status():
     if not signature_valid():
@@ -51,7 +59,7 @@ def twilio_status():
 
     mid = request.args.get("mid", type=int)
     record_status(mid, message_state(request.form.get("MessageStatus")), sid=request.form.get("MessageSid", ""),
-                  error_code=request.form.get("ErrorCode", "") or "")
+                  error_code=request.form.get("ErrorCode", "") or "", price=reported_price(request.form.get("Price")))
     return Response(status=204)
 
 
