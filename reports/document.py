@@ -96,7 +96,7 @@ def build(ind: Indicators, charts: dict[str, Markup], today: date, lang: str) ->
     screens.tables += [ind.tables["regions"], ind.tables["airtime_by_theme"], _top(ind.tables["items"], 10)]
     if len(ind.tables["screens"].rows) <= SCREENS_IN_REPORT:  # a province of hundreds: per region only (XLSX)
         screens.tables.append(ind.tables["screens"])
-    screens.tables.append(ind.tables["offline_now"])
+    screens.tables.append(_top(ind.tables["offline_now"], SCREENS_IN_REPORT))
     sections.append(screens)
 
     reach = Section(_("2. QR codes and subscriptions"))
@@ -140,7 +140,10 @@ def build(ind: Indicators, charts: dict[str, Markup], today: date, lang: str) ->
 
 
 def _top(table: Table, n: int) -> Table:
-    return Table(table.key, table.title, table.columns, table.rows[:n], table.drill[:n], table.note)
+    """The first `n` rows (the exports have them all)."""
+    note = _("%(n)s more rows in the CSV and XLSX exports.", n=len(table.rows) - n) if len(table.rows) > n \
+        else table.note
+    return Table(table.key, table.title, table.columns, table.rows[:n], table.drill[:n], note)
 
 
 def cell_text(value, kind: str) -> str:
@@ -279,4 +282,4 @@ def _docx_table(document, table: Table) -> None:
             if column.kind != "text":
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             _run(paragraph, cell_text(row.get(column.key), column.kind), size=11)
-    _para(document, "", space_after=4)
+    _para(document, str(table.note) if table.note else "", italic=True, size=11, space_after=4)

@@ -38,6 +38,7 @@ from reports.tables import Column, Table
 from scheduling.models import ScheduleEntry
 from scheduling.targeting import target_screen_ids
 from signage.extensions import db
+from signage.labels import label as code_label
 from signage.models import Region, Screen
 from signage.themes import ItemTheme, Theme
 from signage.timeutil import local_tz
@@ -148,8 +149,12 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
     summary: dict[str, float | None] = {}
 
     # ---- airtime and plays
+    # the whole province with no screen filter reads every row: no list of 500 ids for the database to check
+    everything = scope.region.parent_id is None and not (scope.screen_id or scope.group_id)
+
     def on_screens(m, theme_cond=None):
-        return [m.theme_id == theme if theme_cond is None else theme_cond(m), m.screen_id.in_(ids)]
+        cond = [m.theme_id == theme if theme_cond is None else theme_cond(m)]
+        return cond if everything else [*cond, m.screen_id.in_(ids)]
 
     per_screen = {key[0]: (v[0], v[1]) for key, v in played(period, lambda m: [m.screen_id], on_screens).items()}
     total_plays = sum(p for p, _ in per_screen.values())
@@ -192,8 +197,9 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
     summary["screens"] = len([s for s in screens if not s.retired])
 
     # ---- scans
-    scan_screen = ScanDay.screen_id.in_(ids + ([0] if not (scope.screen_id or scope.group_id) else []))
-    scan_cond = [ScanDay.day >= period.start, ScanDay.day <= period.end, scan_screen]
+    scan_cond = [ScanDay.day >= period.start, ScanDay.day <= period.end]
+    if not everything:
+        scan_cond.append(ScanDay.screen_id.in_(ids))
     if scope.theme_id:
         scan_cond.append(ScanDay.slide_id.in_(select(ItemTheme.item_id).where(
             ItemTheme.item_type == "slide", ItemTheme.theme_id == scope.theme_id)))
@@ -493,7 +499,8 @@ def _sms(scope: Scope, period: Period, summary: dict, tables: dict, series: dict
             Column("cost", _l("Cost"), "money"), Column("cost_basis", _l("Cost basis"))]
     t = Table("sms_campaigns", _l("SMS campaigns"), cols)
     for cid, agg in sorted(per_campaign.items(), key=lambda kv: -kv[1]["sent"]):
-        t.rows.append({"name": by_id[cid].name, "kind": by_id[cid].kind, "audience": agg["audience"],
+        t.rows.append({"name": by_id[cid].name, "kind": code_label(by_id[cid].kind, "campaign_kind"),
+                       "audience": agg["audience"],
                        "removed": sum(agg["removed"].values()) + sum(agg["skipped"].values()), "sent": agg["sent"],
                        "delivered": agg["delivered"], "failed": agg["failed"], "opted_out": agg["opted_out"],
                        "segments": agg["segments"], "cost": round(agg["cost_reported"] + agg["cost_estimated"], 4),
@@ -508,7 +515,8 @@ def _sms(scope: Scope, period: Period, summary: dict, tables: dict, series: dict
                                Column("delivered", _l("Delivered"), "int"), Column("segments", _l("Segments"), "int"),
                                Column("cost", _l("Cost"), "money")])
         for group, agg in sorted(groups.items()):
-            t.rows.append({"group": group, "sent": agg["sent"], "delivered": agg["delivered"],
+            shown = group if key == "sms_by_language" else code_label(group, "campaign_kind")
+            t.rows.append({"group": shown, "sent": agg["sent"], "delivered": agg["delivered"],
                            "segments": agg["segments"], "cost": round(agg["cost_reported"] + agg["cost_estimated"], 4)})
             filt = {"language": group} if key == "sms_by_language" else {"campaign_kind": group}
             t.drill.append({"sent": {"kind": "messages", "sent": 1, **filt},

@@ -9,6 +9,8 @@ a 404 — in the pages, the exports and the drill-downs alike.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     Flask,
@@ -16,6 +18,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -47,7 +50,8 @@ from sms.models import Campaign
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
-CHART_KEYS = ("airtime", "themes", "regions", "scans_hour", "funnel", "optins")
+#: the dashboard shows this many rows of each table (a province has hundreds of screens); exports have all
+TABLE_ROWS = 50
 
 
 # ---------------------------------------------------------------- scope and period from the URL
@@ -93,8 +97,13 @@ def period_from_request() -> periods.Period:
 
 
 def drill_url(scope: Scope, period: periods.Period, spec: dict) -> str:
+    """The CSV of the rows behind a number: the page's scope and period, narrowed by `spec`. Built without a
+    url_for per number (a province's tables hold thousands of them)."""
     params = {**scope.query(), **period.query(), **{k: str(v) for k, v in spec.items() if k != "kind"}}
-    return url_for("reports.rows_csv", kind=spec["kind"], **params)
+    bases = g.setdefault("reports_row_urls", {})
+    if spec["kind"] not in bases:
+        bases[spec["kind"]] = url_for("reports.rows_csv", kind=spec["kind"])
+    return f"{bases[spec['kind']]}?{urlencode(params)}"
 
 
 def _language() -> str:
@@ -159,7 +168,7 @@ def dashboard():
     ind = _compute()
     return render_template("reports/dashboard.html", ind=ind, charts=chart_set(ind), filters=_filters(ind.scope),
                            drill=lambda spec: drill_url(ind.scope, ind.period, spec), indicators=INDICATORS,
-                           deadlines=_deadlines(), today=localnow().date())
+                           deadlines=_deadlines(), today=localnow().date(), TABLE_ROWS=TABLE_ROWS)
 
 
 def _render_report(ind: Indicators, *, printable: bool) -> str:
