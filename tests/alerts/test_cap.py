@@ -227,3 +227,26 @@ def test_cap_sms_follows_the_admins_rules(app, post, demo):
     assert post(cap_xml(identifier="3", area="<areaDesc>Hàm Tân</areaDesc><geocode><valueName>r</valueName>"
                                               "<value>BT-HT</value></geocode>")).get_json()["sms"] is True
     assert [a.send_sms for a in _alerts(app)] == [False, True, True]
+
+
+def test_admins_edit_the_area_table_and_the_sms_rules_on_the_rules_page(app, login, demo, post):
+    from alerts.models import CapAreaMapping, CapSmsRule
+
+    admin = login("admin")
+    page = "/alerts/rules"
+    response = admin.post_form(page, {"action": "area", "area-match": "name", "area-value": "Biển Phan Thiết",
+                                      "area-region_id": demo["BT-PT"].id})
+    assert response.status_code == 302
+    admin.post_form(page, {"action": "sms", "sms-severity": "extreme", "sms-region_id": 0})  # "Send SMS" unticked
+    with app.app_context():
+        mapping = db.session.scalar(select(CapAreaMapping))
+        assert (mapping.match, mapping.value, mapping.region_id) == ("name", "Biển Phan Thiết", demo["BT-PT"].id)
+        assert [(r.severity, r.region_id, r.send_sms) for r in db.session.scalars(select(CapSmsRule))] == [
+            ("extreme", None, False)]
+    result = post(cap_xml(severity="Extreme", area="<areaDesc>biển phan thiết</areaDesc>")).get_json()
+    assert result["result"] == "raised" and result["sms"] is False
+    assert _alerts(app)[0].target_region_ids == [demo["BT-PT"].id]
+    assert login("approver").get(page).status_code == 403
+    admin.post_form(f"/alerts/rules/area/{mapping.id}/delete", {}, token_from=page)
+    with app.app_context():
+        assert db.session.scalar(select(CapAreaMapping)) is None
