@@ -184,13 +184,7 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
     tables[t.key] = t
 
     # ---- uptime (online/offline history)
-    intervals = defaultdict(list)
-    for sid, online, began, ended in db.session.execute(
-            select(ScreenInterval.screen_id, ScreenInterval.online, ScreenInterval.started_at, ScreenInterval.ended_at)
-            .where(ScreenInterval.screen_id.in_(ids), ScreenInterval.started_at < end,
-                   (ScreenInterval.ended_at.is_(None)) | (ScreenInterval.ended_at > start))):
-        intervals[sid].append((online, began, ended))
-    uptime = {sid: split_uptime(intervals.get(sid, []), start, end, now) for sid in ids}
+    uptime = uptime_per_screen(ids, start, end, now)
     up_on = sum(v[0] for v in uptime.values())
     up_all = sum(v[0] + v[1] for v in uptime.values())
     summary["uptime_pct"] = _pct(up_on, up_all)
@@ -359,6 +353,35 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
     tables["targets"] = targets_table(scope, period, summary)
     return Indicators(scope, period, summary, tables, series, rolled_up_through("plays"),
                       current_app.config.get("SMS_CURRENCY", "USD"))
+
+
+def uptime_per_screen(ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, tuple]:
+    """(online seconds, offline seconds) per screen in [start, end), from the online/offline history."""
+    intervals = defaultdict(list)
+    for sid, online, began, ended in db.session.execute(
+            select(ScreenInterval.screen_id, ScreenInterval.online, ScreenInterval.started_at, ScreenInterval.ended_at)
+            .where(ScreenInterval.screen_id.in_(ids), ScreenInterval.started_at < end,
+                   (ScreenInterval.ended_at.is_(None)) | (ScreenInterval.ended_at > start))):
+        intervals[sid].append((online, began, ended))
+    return {sid: split_uptime(intervals.get(sid, []), start, end, now) for sid in ids}
+
+
+def headline(region: Region, period: Period, now: datetime) -> dict[str, float | None]:
+    """The four figures of the home dashboard's panel (hours played, uptime, QR scans, SMS sent) — the same
+    definitions as `compute`, without its tables."""
+    start, end = period.bounds(local_tz())
+    ids = [s.id for s in scope_screens(Scope(region))]
+    seconds = sum(v[1] for v in played(period, lambda m: [], lambda m: [m.theme_id == 0, m.screen_id.in_(ids)])
+                  .values())
+    uptime = uptime_per_screen(ids, start, end, now).values()
+    scans = db.session.scalar(select(func.sum(ScanDay.scans)).where(
+        ScanDay.day >= period.start, ScanDay.day <= period.end, ScanDay.screen_id.in_(ids)))
+    sent = db.session.scalar(select(func.sum(SmsDay.sent)).where(
+        SmsDay.day >= period.start, SmsDay.day <= period.end,
+        SmsDay.campaign_id.in_(select(Campaign.id).where(Campaign.region_id.in_(region_ids(region))))))
+    return {"airtime_hours": round(seconds / 3600, 2), "uptime_pct": _pct(sum(on for on, _ in uptime),
+                                                                         sum(on + off for on, off in uptime)),
+            "scans": int(scans or 0), "sms_sent": int(sent or 0)}
 
 
 def _date_column(model):

@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from reports import charts, document, periods, rows
 from reports.forms import TargetForm, TokenForm
-from reports.indicators import INDICATORS, Indicators, Scope, compute
+from reports.indicators import INDICATORS, Indicators, Scope, compute, headline
 from reports.models import ApiToken, Target
 from reports.tables import csv_stream, table_csv, xlsx_bytes
 from reports.tokens import issue_token
@@ -317,8 +317,8 @@ def dashboard_panel():
         return _l("Reports"), Markup("")
     today = localnow().date()
     period = periods.month(today.year, today.month)
-    ind = compute(Scope(current_user.region), period, utcnow())
-    html = render_template("reports/_panel.html", ind=ind, deadlines=_deadlines(), today=today)
+    figures = headline(current_user.region, period, utcnow())
+    html = render_template("reports/_panel.html", figures=figures, deadlines=_deadlines(), today=today)
     return _l("Reports"), Markup(html)
 
 

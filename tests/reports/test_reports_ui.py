@@ -114,3 +114,15 @@ def test_the_api_answers_a_live_token_for_its_own_region_only(login, played, dem
         token_id = stored.id
     admin.post_form(f"/reports/tokens/{token_id}/revoke", {}, token_from="/reports/tokens")
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_the_home_panels_figures_are_the_dashboards(app, played, demo):
+    from reports.indicators import Scope, compute, headline
+    from reports.periods import month
+    from signage.timeutil import utcnow
+
+    with app.test_request_context():
+        for region in (demo["BT"], demo["BT-HT"]):
+            full = compute(Scope(region), month(2026, 3), utcnow()).summary
+            assert headline(region, month(2026, 3), utcnow()) == {
+                k: full[k] for k in ("airtime_hours", "uptime_pct", "scans", "sms_sent")}
