@@ -16,20 +16,24 @@ screen_group_changed = _signals.signal("screen-group-changed")
 #: this item changed (approved, new on-air version, replaced media, deleted, re-rendered).
 content_changed = _signals.signal("content-changed")
 
-# Emergency alerts (sent by `alerts.service` after the commit and the alert-version bump). Plain data only,
+# Alerts (sent by `alerts.service` after the commit and the publish of what each screen shows). Plain data only,
 # so a subscriber (the SMS package) needs nothing from `alerts`:
-#   alert_id (int); severity ("extreme" | "severe" | "moderate");
-#   messages (dict[str, str]: language code → text, "vi" always present);
-#   region_ids (list[int]: the regions whose people the alert is for — its target regions, else its owner region;
-#     what an SMS should reach); send_sms (bool: the raiser asks for an SMS too — the operator's tick box,
-#     or CAP severity extreme/severe); user_id (int | None: who raised it; None for CAP).
+#   alert_id (int); level ("emergency" | "announcement" | "correction"); severity ("extreme" | "severe" |
+#   "moderate"); messages (dict[str, str]: language code → text, "vi" always present);
+#   region_ids (list[int]: the regions whose people the alert is for — its chosen SMS regions, else its target
+#     regions and the regions of the screens it reaches, else its owner region; what an SMS should reach);
+#   owner_region_id (int); send_sms (bool: the alert goes out by SMS too — the operator's tick box, or the CAP
+#     rules); expires_at (str | None: ISO 8601 time it ends by itself); user_id (int | None: who raised it; None
+#     for CAP).
 
-#: sender: the app; kwargs: as above — a new alert is on air.
+#: sender: the app; kwargs: as above — a new alert is on air (raised, or approved / confirmed by a second person).
 alert_raised = _signals.signal("alert-raised")
 #: sender: the app; kwargs: as above plus replaces (list[int]) — a new alert is on air in place of these
-#: (cancelled in the same commit; no `alert_cancelled` is sent for them).
+#: (ended in the same commit; no `alert_cancelled` is sent for them).
 alert_updated = _signals.signal("alert-updated")
-#: sender: the app; kwargs: alert_id (int), user_id (int | None) — the alert left the air, nothing replaces it.
+#: sender: the app; kwargs: alert_id (int), user_id (int | None), reason ("cancelled" | "expired") — the alert
+#: left the air, nothing replaces it. A receiver may answer with a dict of what it did (the SMS package:
+#: {"sms_stopped": n, "sms_sent": n}), which the canceller is shown.
 alert_cancelled = _signals.signal("alert-cancelled")
 
 #: sender: the app; no kwargs — `flask worker` is about to take jobs: plan periodic jobs (idempotently).
