@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.alerts.conftest import signed_in
+from tests.conftest import browser_sign_in
 from tests.player.test_player_browser import ARTIFACTS, open_player, wait_for
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,9 @@ def _wait_for_ack(app, alert_id: int, screen_id: int, timeout_s: float = 10):
 
 def test_official_styling_emergency_cover_acknowledgements_and_expiry_without_the_controller(
         app, chromium, controller, demo, paired):
-    from alerts.service import approve_alert, raise_alert
+    from alerts.models import EmergencyAlert
+    from alerts.service import raise_alert
+    from signage.extensions import db
     from signage.timeutil import utcnow
 
     screen_id, token = paired(STATION)
@@ -51,16 +54,24 @@ def test_official_styling_emergency_cover_acknowledgements_and_expiry_without_th
     with signed_in(app, "operator"):
         notice = raise_alert(level="correction", region_id=demo["BT-PT"].id, duration_s=3600, messages={
             "vi": "Cải chính: bãi biển Mũi Né vẫn mở cửa bình thường.", "en": "Correction: Mui Ne beach is open."})
-    with signed_in(app, "approver"):
-        approve_alert(notice)
-        on_air = notice.started_at
+        notice_id = notice.id
+    desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
+    browser_sign_in(desk, controller.url, "approver")
+    desk.goto(f"{controller.url}/alerts/{notice_id}")
+    desk.click("#approve")  # the second person, on the alert's page
     page.wait_for_function("!document.getElementById('alert').hidden", timeout=5000, polling=50)
+    with app.app_context():
+        on_air = db.session.get(EmergencyAlert, notice_id).started_at
     state = page.evaluate(f"({ALERT_STATE})()")
     assert state["level"] == "official" and state["title"] == "CẢI CHÍNH" and "Mũi Né" in state["body"]
     assert state["background"] == "rgb(11, 61, 145)"  # the official blue, not the emergency red
     page.screenshot(path=str(ARTIFACTS / "player-correction-1920x1080.png"))
-    shown, received = _wait_for_ack(app, notice.id, screen_id)
+    shown, received = _wait_for_ack(app, notice_id, screen_id)
     assert timedelta(0) <= shown - on_air < timedelta(seconds=5) and received >= shown - timedelta(seconds=1)
+    # the live board refreshes itself: the screen's row turns "acknowledged" without a reload
+    desk.wait_for_selector(f'#ack-table tr[data-screen="{screen_id}"][data-state="acknowledged"]', timeout=6000)
+    desk.screenshot(path=str(ARTIFACTS / "alerts-live-board.png"), full_page=True)
+    desk.context.close()
 
     with app.app_context():
         storm = raise_alert(region_id=demo["BT"].id, severity="extreme", messages={"vi": "Bão số 9 đổ bộ."},
