@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.approval import Approvable, ApprovalState
@@ -57,6 +57,13 @@ class EndReason(enum.StrEnum):
     REPLACED = "replaced"  # a CAP Update (or an operator's update) put a successor on air
 
 
+def _one_of(table: str, column: str, values, *, nullable: bool = False) -> CheckConstraint:
+    """`column IN (values)` (or NULL), named ck_<table>_<column>, as the migrations name it (0008, 0013)."""
+    allowed = ", ".join(f"'{v}'" for v in values)
+    condition = f"{column} IN ({allowed})"
+    return CheckConstraint(f"{column} IS NULL OR {condition}" if nullable else condition, name=f"ck_{table}_{column}")
+
+
 class EmergencyAlert(Audited, Approvable, db.Model):
     """An alert of any level (`level`). Targets are region ids (whole subtrees), screen ids and screen-group ids;
     an alert with no target at all covers its owner region. They are resolved (by scheduling's resolver, see
@@ -67,6 +74,12 @@ class EmergencyAlert(Audited, Approvable, db.Model):
     Change it only through `alerts.service`."""
 
     __tablename__ = "emergency_alert"
+    __table_args__ = (
+        _one_of("emergency_alert", "severity", [s.value for s in Severity]),
+        _one_of("emergency_alert", "level", [lv.value for lv in Level]),
+        _one_of("emergency_alert", "ended_reason", [r.value for r in EndReason], nullable=True),
+        _one_of("emergency_alert", "approval_state", [a.value for a in ApprovalState]),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
@@ -143,7 +156,8 @@ class CapAreaMapping(Audited, db.Model):
     """An admin's mapping from a CAP area (a geocode value, or an area name) to one of our regions."""
 
     __tablename__ = "alert_cap_area"
-    __table_args__ = (UniqueConstraint("match", "value", name="uq_alert_cap_area_match_value"),)
+    __table_args__ = (UniqueConstraint("match", "value", name="uq_alert_cap_area_match_value"),
+                      _one_of("alert_cap_area", "match", [m.value for m in AreaMatch]))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     match: Mapped[str] = mapped_column(String(20), default=AreaMatch.GEOCODE.value)
@@ -158,6 +172,7 @@ class CapSmsRule(Audited, db.Model):
     alerts do."""
 
     __tablename__ = "alert_cap_sms_rule"
+    __table_args__ = (_one_of("alert_cap_sms_rule", "severity", ["any", *(s.value for s in Severity)]),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     severity: Mapped[str] = mapped_column(String(20), default="any")
