@@ -1,7 +1,7 @@
 """The alert tables: `emergency_alert` (migrations 0005, 0011; CHECKs 0008, 0013) — every alert of every level,
-its state and its approval — and the tables admins edit: how CAP areas map to regions, which CAP alerts also go out by SMS,
-which regions want a second person to confirm an emergency. `alert_ack` records which screen put which
-alert on the glass, and when.
+its state and its approval — and the tables admins edit: how CAP areas map to regions, which CAP alerts also go
+out by SMS, which regions want a second person to confirm an emergency. `alert_ack` records which screen put
+which alert on the glass, and when.
 
 An alert's life (forward only; `alerts.service` is the only writer)::
 
