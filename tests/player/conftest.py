@@ -158,8 +158,8 @@ class OnAir:
         return ticker
 
     def playlist(self, name: str, items: list[tuple[str, int, float | None]]):
-        from signage.scheduling.models import Playlist, PlaylistItem
-        from signage.scheduling.service import save_playlist
+        from scheduling.models import Playlist, PlaylistItem
+        from scheduling.service import save_playlist
 
         steps = [PlaylistItem(position=i, item_type=t, item_id=item_id, duration_s=d)
                  for i, (t, item_id, d) in enumerate(items)]
@@ -168,9 +168,8 @@ class OnAir:
         return playlist
 
     def add_item(self, playlist, item_type: str, item_id: int, duration_s: float | None) -> None:
-        from signage.scheduling.models import PlaylistItem
-        from signage.scheduling.service import playlist_changed
-
+        from scheduling.models import PlaylistItem
+        from scheduling.service import playlist_changed
         from signage.extensions import db
 
         playlist.items.append(PlaylistItem(position=len(playlist.items), item_type=item_type, item_id=item_id,
@@ -179,9 +178,8 @@ class OnAir:
         playlist_changed(playlist)
 
     def schedule(self, playlist, screen, priority: int = 50):
-        from signage.scheduling.models import ScheduleEntry
-        from signage.scheduling.service import save_entry
-
+        from scheduling.models import ScheduleEntry
+        from scheduling.service import save_entry
         from signage.timeutil import localnow
 
         entry = ScheduleEntry(region_id=self.demo["BT"].id, name=f"{playlist.name} on {screen.name}",
@@ -191,7 +189,7 @@ class OnAir:
         return entry
 
     def default(self, screen, playlist) -> None:
-        from signage.scheduling.service import set_default
+        from scheduling.service import set_default
 
         set_default(screen, playlist.id)
 

@@ -48,7 +48,7 @@ def shot(page, name: str) -> None:
 def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromium, controller, on_air):
     """Also: an item whose file is missing on the server is skipped, and the error reaches the controller."""
     from content import storage
-    from signage.scheduling.manifest import build_manifest
+    from scheduling.manifest import build_manifest
 
     screen = on_air.screen(STATION, poll_interval=5)
     images = [on_air.image(label, i) for i, label in enumerate(("MŨI NÉ", "BÀU TRẮNG", "KÊ GÀ", "HỎNG"))]
@@ -193,8 +193,8 @@ def test_changes_reach_the_screen_within_one_poll_interval(chromium, controller,
     assert elapsed <= interval + 1 + 2, f"shown after {elapsed:.1f} s, poll interval {interval} s: {stats(page)}"
 
     # taken off the playlist: gone from the screen after the next poll
+    from scheduling.service import playlist_changed
     from signage.extensions import db
-    from signage.scheduling.service import playlist_changed
 
     playlist.items = [i for i in playlist.items if i.item_type != "slide"]
     db.session.commit()
