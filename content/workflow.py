@@ -106,3 +106,31 @@ def media_file_replaced(media: Media) -> list[Slide]:
     for slide in slides:
         edited(slide)
     return list(slides)
+
+
+#: Snapshot fields an approver compares, in the order shown ("texts" is compared per field and language).
+COMPARED = ("name", "template", "duration_s", "image", "qr_url", "speed_px_s", "fg", "bg", "valid_from",
+            "valid_until", "sha256", "width", "height")
+
+
+def changes(approved: dict | None, candidate: dict) -> list[dict]:
+    """What the candidate version changes against the approved one (pure): rows of {field, lang, before,
+    after}; texts per field and language. Everything is new when nothing was approved before."""
+    approved = approved or {}
+    rows = []
+    for field in COMPARED:
+        if field in candidate and candidate.get(field) != approved.get(field):
+            rows.append({"field": field, "lang": None, "before": approved.get(field), "after": candidate[field]})
+    before_texts, after_texts = approved.get("texts") or {}, candidate.get("texts") or {}
+    if any(isinstance(v, dict) for v in after_texts.values()):  # slides: {field: {lang: text}}
+        pairs = [(f, lang) for f in sorted(set(before_texts) | set(after_texts))
+                 for lang in sorted(set(before_texts.get(f) or {}) | set(after_texts.get(f) or {}))]
+        old = {(f, lang): (before_texts.get(f) or {}).get(lang) or "" for f, lang in pairs}
+        new = {(f, lang): (after_texts.get(f) or {}).get(lang) or "" for f, lang in pairs}
+    else:  # tickers: {lang: text}
+        pairs = [("text", lang) for lang in sorted(set(before_texts) | set(after_texts))]
+        old = {("text", lang): before_texts.get(lang) or "" for _, lang in pairs}
+        new = {("text", lang): after_texts.get(lang) or "" for _, lang in pairs}
+    rows += [{"field": f, "lang": lang, "before": old[(f, lang)], "after": new[(f, lang)]}
+             for f, lang in pairs if old[(f, lang)] != new[(f, lang)]]
+    return rows

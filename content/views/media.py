@@ -72,7 +72,8 @@ def show(media_id: int):
     media = get_scoped_or_404(Media, media_id)
     return render_template("content/media_show.html", media=media, thumb=media_service.thumbnail_url(media),
                            slides=media_service.slides_using(media.id),
-                           scheduled=media_service.scheduled("media", media.id))
+                           scheduled=media_service.scheduled("media", media.id),
+                           review={"changes": workflow.changes(media.on_air, workflow.snapshot(media))})
 
 
 @bp.route("/<int:media_id>/edit", methods=["POST"])

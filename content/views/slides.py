@@ -119,7 +119,38 @@ def edit(slide_id: int):
 
 def _page(form: SlideForm, slide: Slide | None):
     return render_template("content/slide_form.html", form=form, slide=slide, sizes=preview_sizes(),
-                           languages=native_names(), content_languages=form.language_codes)
+                           languages=native_names(), content_languages=form.language_codes,
+                           review=_review(slide) if slide else None)
+
+
+def _review(slide: Slide) -> dict:
+    """What the approver approves: the exact version (each size of the screens that may show it, each
+    language it has text for) and what changed since the version on air."""
+    candidate = workflow.snapshot(slide)
+    screens = db.session.execute(
+        select(Screen.width, Screen.height).join(Region, Region.id == Screen.region_id)
+        .where(Region.path.startswith(slide.region.path), Screen.retired_at.is_(None)).distinct()
+    )
+    sizes = sorted({(w, h) for w, h in screens}, key=lambda s: (-s[0] * s[1], s)) or PREVIEW_SIZES[:2]
+    return {"sizes": sizes, "languages": rendering.slide_languages(candidate),
+            "changes": workflow.changes(slide.on_air, candidate)}
+
+
+@bp.get("/<int:slide_id>/proof/<int:width>x<int:height>/<lang>.jpg")
+@login_required
+@limiter.limit("240 per minute")
+def proof(slide_id: int, width: int, height: int, lang: str):
+    """The working version exactly as approving it would put it on a screen of this size (the renderer and
+    the pinned image of `workflow.snapshot`; the QR code is the slide's tracked link)."""
+    slide = get_scoped_or_404(Slide, slide_id)
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        abort(404)
+    spec = rendering.slide_spec(slide.id, workflow.snapshot(slide), width, height, lang, None)
+    image_path = storage.path_for(spec["image"]["sha256"], spec["image"]["ext"]) if spec["image"] else None
+    result = renderer.render(spec, image_path)
+    response = send_file(io.BytesIO(renderer.to_jpeg(result.image, quality=80)), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/preview", methods=["POST"])

@@ -98,7 +98,8 @@ def edit(ticker_id: int):
         db.session.commit()
         return redirect(url_for("content_tickers.edit", ticker_id=ticker.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("content/ticker_form.html", form=form, ticker=ticker), status
+    review = {"changes": workflow.changes(ticker.on_air, workflow.snapshot(ticker))}
+    return render_template("content/ticker_form.html", form=form, ticker=ticker, review=review), status
 
 
 def _delete_refusal(ticker: Ticker) -> str | None:
