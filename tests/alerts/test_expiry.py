@@ -70,3 +70,18 @@ def test_ending_twice_announces_once(app, app_ctx, demo):
         assert expire_due() == [alert.id]
         assert expire_due() == []
         assert cancel_alert(alert) is None  # already ended: nothing happens, nothing announced
+
+
+def test_a_starting_worker_plans_the_reconcile_job_and_every_expiry(app, app_ctx, demo):
+    """A flushed Redis lost the plans: the next worker to start makes them again (planning twice plans once)."""
+    from alerts import jobs
+    from signage.redis_client import get_redis
+
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Nắng nóng"}, expires_at=utcnow() + timedelta(hours=1))
+    get_redis().flushall()
+    jobs.plan_on_start(app)
+    jobs.plan_on_start(app)
+    planned = Queue(QUEUE, connection=get_redis()).scheduled_job_registry.get_job_ids()
+    assert f"alert-expire-{alert.id}-{int(alert.expires_at.timestamp())}" in planned
+    assert len([i for i in planned if i.startswith("alerts-reconcile-")]) == 1
+    assert jobs.reconcile() == []  # nothing due: ends nothing, publishes, plans the next run
