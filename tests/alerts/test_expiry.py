@@ -79,8 +79,9 @@ def test_a_starting_worker_plans_the_reconcile_job_and_every_expiry(app, app_ctx
 
     alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Nắng nóng"}, expires_at=utcnow() + timedelta(hours=1))
     get_redis().flushall()
-    jobs.plan_on_start(app)
-    jobs.plan_on_start(app)
+    with time_machine.travel(utcnow(), tick=False):  # both in the same minute
+        jobs.plan_on_start(app)
+        jobs.plan_on_start(app)
     planned = Queue(QUEUE, connection=get_redis()).scheduled_job_registry.get_job_ids()
     assert f"alert-expire-{alert.id}-{int(alert.expires_at.timestamp())}" in planned
     assert len([i for i in planned if i.startswith("alerts-reconcile-")]) == 1
