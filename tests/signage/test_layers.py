@@ -97,3 +97,10 @@ def test_no_import_is_wrapped_in_an_except_import_error():
                 ):
                     offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_no_bench_script_shadows_a_package():
+    """Benches run with bench/ first on sys.path (and their gunicorn children too): a bench named like a
+    package would be imported in its place."""
+    benches = {path.stem for path in (PROJECT_ROOT / "bench").glob("*.py")}
+    assert benches & set(PACKAGES) == set()

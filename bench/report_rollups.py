@@ -8,7 +8,7 @@ state, an online/offline history), plus one full day of raw proof of play for al
 - the reports dashboard and the yearly report page, rendered from the roll-ups (aim < 1 s each);
 - the yearly report as PDF (aim < 10 s).
 
-    .venv/bin/python bench/reports.py [--screens 500] [--plays-per-screen-day 274]
+    .venv/bin/python bench/report_rollups.py [--screens 500] [--plays-per-screen-day 274]
 """
 
 from __future__ import annotations
