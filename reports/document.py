@@ -121,9 +121,19 @@ def build(ind: Indicators, charts: dict[str, Markup], today: date, lang: str) ->
     sms.tables += [ind.tables["sms_funnel"], ind.tables["sms_campaigns"], ind.tables["sms_by_language"]]
     sections.append(sms)
 
+    control = Section(_("4. Emergencies, announcements and corrections"))
+    control.paragraphs.append(_(
+        "%(emergencies)s emergency alerts, %(announcements)s urgent announcements and %(corrections)s corrections "
+        "of false information went on air; %(own)s items were approved by their own submitter under a "
+        "region's one-person exception.", emergencies=_fmt(s["alerts_emergency"]),
+        announcements=_fmt(s["alerts_announcement"]), corrections=_fmt(s["alerts_correction"]),
+        own=_fmt(s["self_approvals"])))
+    control.tables += [ind.tables["on_air_control"], ind.tables["self_approvals"]]
+    sections.append(control)
+
     targets = ind.tables["targets"]
     met = sum(1 for r in targets.rows if r.get("_met"))
-    review = Section(_("4. Against the targets"))
+    review = Section(_("5. Against the targets"))
     review.paragraphs.append(_("%(met)s of %(total)s targets were met.", met=met, total=len(targets.rows))
                              if targets.rows else _("No targets were set for this period."))
     review.tables.append(targets)

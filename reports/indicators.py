@@ -28,6 +28,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from alerts.forms import END_REASON_LABELS, LEVEL_LABELS
+from alerts.models import EmergencyAlert, Level
 from content.models import Slide
 from players.intervals import split_uptime
 from players.models import ScreenInterval
@@ -39,7 +41,7 @@ from scheduling.models import ScheduleEntry
 from scheduling.targeting import target_screen_ids
 from signage.extensions import db
 from signage.labels import label as code_label
-from signage.models import Region, Screen
+from signage.models import AuditLog, Region, Screen
 from signage.themes import ItemTheme, Theme
 from signage.timeutil import local_tz
 from sms.models import Campaign, ConsentRecord, Contact, OptOut
@@ -349,6 +351,9 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
     # ---- SMS
     _sms(scope, period, summary, tables, series)
 
+    # ---- what went on air outside the programme, and under the one-person exception
+    _on_air_control(scope, start, end, summary, tables)
+
     # ---- targets
     tables["targets"] = targets_table(scope, period, summary)
     return Indicators(scope, period, summary, tables, series, rolled_up_through("plays"),
@@ -573,3 +578,42 @@ def targets_table(scope: Scope, period: Period, summary: dict) -> Table:
                        "_key": target.indicator})
         t.drill.append({})
     return t
+
+
+LEVEL_SUMMARY = {Level.EMERGENCY.value: "alerts_emergency", Level.ANNOUNCEMENT.value: "alerts_announcement",
+                 Level.CORRECTION.value: "alerts_correction"}
+
+
+def _on_air_control(scope: Scope, start: datetime, end: datetime, summary: dict, tables: dict) -> None:
+    """Emergencies, urgent announcements and corrections that went on air in the period (in the scope's
+    regions), and approvals given by their own submitter under a region's one-person exception."""
+    tz = local_tz()
+    alerts = list(db.session.scalars(
+        select(EmergencyAlert).where(EmergencyAlert.region_id.in_(region_ids(scope.region)),
+                                     EmergencyAlert.started_at >= start, EmergencyAlert.started_at < end)
+        .order_by(EmergencyAlert.started_at)))
+    t = Table("on_air_control", _l("Emergencies, announcements and corrections"), [
+        Column("level", _l("Level")), Column("message", _l("Message")), Column("region", _l("Region")),
+        Column("started", _l("Started"), "datetime"), Column("ended", _l("Ended"), "datetime"),
+        Column("reason", _l("Ended by")), Column("source", _l("Source"))])
+    for alert in alerts:
+        ended = alert.cancelled_at
+        t.rows.append({"level": str(LEVEL_LABELS.get(alert.level, alert.level)),
+                       "message": alert.message("vi")[:200], "region": alert.region.name,
+                       "started": alert.started_at.astimezone(tz).replace(tzinfo=None),
+                       "ended": ended.astimezone(tz).replace(tzinfo=None) if ended else None,
+                       "reason": str(END_REASON_LABELS.get(alert.ended_reason, alert.ended_reason or "")),
+                       "source": "CAP" if alert.source == "cap" else str(_l("operator"))})
+    for level, key in LEVEL_SUMMARY.items():
+        summary[key] = sum(1 for a in alerts if a.level == level)
+    tables[t.key] = t
+
+    t = Table("self_approvals", _l("Approved by their own submitter (one-person exception)"), [
+        Column("at", _l("When"), "datetime"), Column("item", _l("Item")), Column("user", _l("Account"))])
+    for row in db.session.scalars(
+            select(AuditLog).where(AuditLog.action == "self_approved", AuditLog.at >= start, AuditLog.at < end,
+                                   AuditLog.region_path.startswith(scope.region.path)).order_by(AuditLog.at)):
+        t.rows.append({"at": row.at.astimezone(tz).replace(tzinfo=None), "item": f"{row.entity} #{row.entity_id}",
+                       "user": row.username})
+    summary["self_approvals"] = len(t.rows)
+    tables[t.key] = t
