@@ -12,17 +12,10 @@ plans its successor, with one job id per time slot, so planning twice never make
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
 from flask import Flask, current_app
 
 from alerts import acks, service
-from signage.redis_client import get_queue
-from signage.signals import worker_starting
-from signage.timeutil import utcnow
-
-log = logging.getLogger(__name__)
+from signage.periodic import Periodic, every, plan_on_worker_start
 
 RECONCILE_S = 60
 
@@ -35,46 +28,38 @@ def persist_acks(alert_id: int) -> int:
     return acks.persist(alert_id)
 
 
-def _plan(func: str, every_s: float, name: str, *, now: datetime | None = None) -> datetime | None:
-    """Plan `func` at the next multiple of `every_s` (epoch seconds); the job id is the slot."""
-    queue = get_queue(service.QUEUE)
-    if not queue.is_async:
-        return None
-    now = now or utcnow()
-    slot = int(now.timestamp() // every_s) + 1
-    when = datetime.fromtimestamp(slot * every_s, now.tzinfo)
-    queue.enqueue_at(when, func, job_id=f"{name}-{slot}", result_ttl=600, failure_ttl=7 * 86400)
-    return when
+RECONCILE = Periodic("alerts-reconcile", "alerts.jobs.reconcile", every(RECONCILE_S), queue=service.QUEUE,
+                     failure_ttl=7 * 86400, description="alerts: end what is due, publish from the database")
+
+
+def _cap_feed() -> Periodic:
+    """The feed's period is a setting, so its Periodic is made from the app's configuration."""
+    return Periodic("alerts-cap-feed", "alerts.jobs.poll_cap_feed",
+                    every(float(current_app.config["ALERTS_CAP_FEED_INTERVAL_S"])), queue=service.QUEUE,
+                    failure_ttl=7 * 86400, description="alerts: poll the CAP feed")
 
 
 def reconcile() -> list[int]:
-    try:
-        return service.expire_due()
-    finally:
-        _plan("alerts.jobs.reconcile", RECONCILE_S, "alerts-reconcile")
+    return RECONCILE.run(service.expire_due)
 
 
 def poll_cap_feed() -> dict:
     from alerts import feed
 
-    interval = float(current_app.config["ALERTS_CAP_FEED_INTERVAL_S"])
-    try:
-        return feed.poll(current_app.config["ALERTS_CAP_FEED_URL"])
-    finally:
-        if current_app.config["ALERTS_CAP_FEED_URL"]:
-            _plan("alerts.jobs.poll_cap_feed", interval, "alerts-cap-feed")
+    url = current_app.config["ALERTS_CAP_FEED_URL"]
+    if not url:  # the feed was switched off: this run does nothing and plans no successor
+        return feed.poll(url)
+    return _cap_feed().run(lambda: feed.poll(url))
 
 
-def plan_on_start(sender, **_kwargs) -> None:
-    """A starting worker plans the periodic jobs and every expiry of the alerts on air (a flushed Redis lost
-    them; planning what is planned changes nothing)."""
-    _plan("alerts.jobs.reconcile", RECONCILE_S, "alerts-reconcile")
+def plan_on_start() -> None:
+    """What a starting worker plans besides the reconciliation: the feed (when configured) and every expiry
+    of the alerts on air (a flushed Redis lost them; planning what is planned changes nothing)."""
     if current_app.config["ALERTS_CAP_FEED_URL"]:
-        _plan("alerts.jobs.poll_cap_feed", float(current_app.config["ALERTS_CAP_FEED_INTERVAL_S"]),
-              "alerts-cap-feed")
+        _cap_feed().plan()
     for alert in service.active_alerts():
         service.plan_expiry(alert)
 
 
 def init_app(app: Flask) -> None:
-    worker_starting.connect(plan_on_start, sender=app, weak=False)
+    plan_on_worker_start(app, RECONCILE, also=plan_on_start)

@@ -38,17 +38,17 @@ from content import api, media_service, renderer, rendering, storage
 from content.models import Media, Render, Slide, SlideTemplate
 from signage.extensions import db
 from signage.models import Region, Screen
-from signage.redis_client import get_queue
-from signage.signals import content_changed, screens_changed, worker_starting
-from signage.timeutil import local_tz, utcnow
+from signage.periodic import Periodic, daily_at, plan_on_worker_start
+from signage.signals import content_changed, screens_changed
+from signage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_DAYS = 7
-QUEUE = "low"
 RUN_AT = time(3, 0)  # local time of the daily run: the quietest hour of the controller
-JOB_FUNC = "content.render_gc.daily_job"
-PLANNED_KEY = "content:render-gc:planned"
+DAILY = Periodic("content-render-gc", "content.render_gc.daily_job", daily_at(RUN_AT), queue="low", timeout=3600,
+                 result_ttl=7 * 86400, failure_ttl=30 * 86400, slot="%Y%m%d",
+                 description="content: render garbage collection")
 #: An on-air slide approved longer ago than this has had time to be rendered for its region's screens.
 RENDERED_WITHIN = timedelta(hours=1)
 
@@ -239,50 +239,17 @@ def _remove_files(candidates: set[tuple[str, str]], *, pretend_deleted: set[int]
 # ---------------------------------------------------------------- the daily job on the RQ scheduler
 
 
-def next_run(now: datetime) -> datetime:
-    """The next RUN_AT in local time, strictly after `now`."""
-    local = now.astimezone(local_tz())
-    at = datetime.combine(local.date(), RUN_AT, tzinfo=local.tzinfo)
-    if at <= local:
-        at = datetime.combine(local.date() + timedelta(days=1), RUN_AT, tzinfo=local.tzinfo)
-    return at
-
-
-def job_id(when: datetime) -> str:
-    return f"content-render-gc-{when.astimezone(local_tz()):%Y%m%d}"
-
-
-def plan(*, replace: bool = False) -> datetime | None:
-    """Put the next daily run on the RQ scheduler unless one is planned (or `replace`: the run plans its
-    successor). One job id per day, so planning twice never makes two runs. None when nothing was done."""
-    queue = get_queue(QUEUE)
-    if not queue.is_async:
-        return None  # RQ_SYNC (tests): no scheduler; tests call collect() at the (frozen) time they want
-    now = utcnow()
-    when = next_run(now)
-    ident = job_id(when)
-    ttl = int((when - now).total_seconds()) + 3600
-    if not queue.connection.set(PLANNED_KEY, ident, nx=not replace, ex=ttl):
-        return None
-    queue.enqueue_at(when, JOB_FUNC, job_id=ident, job_timeout=3600, result_ttl=7 * 86400,
-                     failure_ttl=30 * 86400, description="content: render garbage collection")
-    return when
-
-
 def daily_job() -> dict:
     """The scheduled run: superseded renders, then files no row refers to and abandoned temporary uploads;
     then plan tomorrow's (also after a failure)."""
     from content import storage_gc
 
-    try:
-        return {**collect().as_dict(), "store": storage_gc.collect()}
-    finally:
-        plan(replace=True)
+    return DAILY.run(lambda: {**collect().as_dict(), "store": storage_gc.collect()})
 
 
 def _plan_on_change(sender, **_) -> None:
     try:
-        plan()
+        DAILY.plan()
     except Exception:  # planning housekeeping must never fail the change that triggered it
         log.exception("could not plan the render garbage collection")
 
@@ -290,6 +257,6 @@ def _plan_on_change(sender, **_) -> None:
 def init_app(app: Flask) -> None:
     """A starting worker, and every content or screen change (what makes garbage), make sure a daily run
     is planned (a flushed Redis loses the plan; the next of these restores it)."""
-    worker_starting.connect(_plan_on_change, sender=app, weak=False)
+    plan_on_worker_start(app, DAILY)
     content_changed.connect(_plan_on_change, sender=app, weak=False)
     screens_changed.connect(_plan_on_change, sender=app, weak=False)

@@ -3,8 +3,7 @@ closes the online interval of every screen that stopped reporting. The rules are
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import select
@@ -14,18 +13,12 @@ from players.intervals import close_interval, is_online, online_flag_key
 from players.models import ScreenInterval
 from signage.extensions import db
 from signage.models import Screen
-from signage.redis_client import get_queue, get_redis
-from signage.signals import worker_starting
+from signage.periodic import Periodic, every, plan_on_worker_start
+from signage.redis_client import get_redis
 from signage.timeutil import utcnow
 
-log = logging.getLogger(__name__)
-
-QUEUE = "default"
-JOB_FUNC = "players.sweep.sweep_job"
-PLANNED_KEY = "player:offline-sweep:planned"
-SWEEP_EVERY = timedelta(minutes=1)
-
-
+SWEEP = Periodic("players-offline-sweep", "players.sweep.sweep_job", every(60), queue="default",
+                 slot="%Y%m%d%H%M", description="players: close the online intervals of silent screens")
 
 
 def sweep(now: datetime) -> int:
@@ -55,40 +48,9 @@ def sweep(now: datetime) -> int:
     return len(gone)
 
 
-def job_id(when: datetime) -> str:
-    return f"players-offline-sweep-{when.astimezone(UTC):%Y%m%d%H%M}"
-
-
-def plan(*, replace: bool = False) -> datetime | None:
-    """Put the next sweep on the RQ scheduler (the start of the next minute) unless one is planned. One job id
-    per minute, so planning twice never makes two sweeps."""
-    queue = get_queue(QUEUE)
-    if not queue.is_async:
-        return None  # RQ_SYNC (tests): no scheduler; tests call sweep() at the time they want
-    now = utcnow()
-    when = now.replace(second=0, microsecond=0) + SWEEP_EVERY
-    ident = job_id(when)
-    ttl = int((when - now).total_seconds()) + 300
-    if not queue.connection.set(PLANNED_KEY, ident, nx=not replace, ex=ttl):
-        return None
-    queue.enqueue_at(when, JOB_FUNC, job_id=ident, job_timeout=300, result_ttl=600, failure_ttl=86400,
-                     description="players: close the online intervals of silent screens")
-    return when
-
-
 def sweep_job() -> int:
-    try:
-        return sweep(utcnow())
-    finally:
-        plan(replace=True)
-
-
-def _plan_on_start(sender, **_) -> None:
-    try:
-        plan()
-    except Exception:  # housekeeping must never stop a worker from starting
-        log.exception("could not plan the offline sweep")
+    return SWEEP.run(lambda: sweep(utcnow()))
 
 
 def init_app(app: Flask) -> None:
-    worker_starting.connect(_plan_on_start, sender=app, weak=False)
+    plan_on_worker_start(app, SWEEP)

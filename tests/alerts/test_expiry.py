@@ -76,12 +76,13 @@ def test_a_starting_worker_plans_the_reconcile_job_and_every_expiry(app, app_ctx
     """A flushed Redis lost the plans: the next worker to start makes them again (planning twice plans once)."""
     from alerts import jobs
     from signage.redis_client import get_redis
+    from signage.signals import worker_starting
 
     alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Nắng nóng"}, expires_at=utcnow() + timedelta(hours=1))
     get_redis().flushall()
     with time_machine.travel(utcnow(), tick=False):  # both in the same minute
-        jobs.plan_on_start(app)
-        jobs.plan_on_start(app)
+        worker_starting.send(app)
+        worker_starting.send(app)
     planned = Queue(QUEUE, connection=get_redis()).scheduled_job_registry.get_job_ids()
     assert f"alert-expire-{alert.id}-{int(alert.expires_at.timestamp())}" in planned
     assert len([i for i in planned if i.startswith("alerts-reconcile-")]) == 1

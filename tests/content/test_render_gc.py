@@ -273,7 +273,7 @@ def test_a_run_whose_keys_match_nothing_on_air_deletes_nothing(app, demo, clock)
 def scheduler_queue(app_ctx):
     """Jobs go to Redis (no inline runs) so the RQ scheduler's registry can be read."""
     app_ctx.config["RQ_SYNC"] = False
-    yield ScheduledJobRegistry(queue=get_queue(render_gc.QUEUE))
+    yield ScheduledJobRegistry(queue=get_queue(render_gc.DAILY.queue))
     app_ctx.config["RQ_SYNC"] = True
 
 
@@ -309,8 +309,8 @@ def test_a_real_worker_runs_the_planned_job_from_the_scheduler(app, demo, servic
             db.session.add(Render(key="superseded", sha256=sha, ext="jpg", mime="image/jpeg", size=29, width=8,
                                   height=8, created_at=utcnow() - 30 * DAY))
             db.session.commit()
-            queue = get_queue(render_gc.QUEUE)
-            queue.enqueue_at(utcnow() - timedelta(seconds=1), render_gc.JOB_FUNC, job_id="content-render-gc-due")
+            queue = get_queue(render_gc.DAILY.queue)
+            queue.enqueue_at(utcnow() - timedelta(seconds=1), render_gc.DAILY.func, job_id="content-render-gc-due")
 
         assert worker_factory(burst=True).wait(timeout=90) == 0
 
@@ -319,6 +319,6 @@ def test_a_real_worker_runs_the_planned_job_from_the_scheduler(app, demo, servic
             assert job.get_status() == "finished" and job.return_value()["rows"] == 1
             assert "superseded" not in render_rows() and not path.exists()
             planned = [j for j in ScheduledJobRegistry(queue=queue).get_job_ids() if j.startswith("content-")]
-            assert planned == [render_gc.job_id(render_gc.next_run(utcnow()))]
+            assert planned == [render_gc.DAILY.job_id(render_gc.DAILY.next_run(utcnow()))]
     finally:
         app.config["RQ_SYNC"] = True
