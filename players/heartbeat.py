@@ -13,8 +13,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from players import intervals
-from players.intervals import is_online
+from players.intervals import GRACE_S, is_online
 from players.models import ScreenStatus
+from players.version import player_version
+from scheduling import versions
 from signage.extensions import db
 from signage.redis_client import get_redis
 
@@ -39,6 +41,8 @@ def normalise(body: dict, now_ms: int, remote_addr: str) -> dict:
         "last_seen_ms": now_ms,
         "playing": playing if len(json.dumps(playing)) <= 4000 else {},
         "app_version": str(body.get("app_version") or "")[:64],
+        # the ETag of the manifest the player plays from (what it last fetched); compared with the current one
+        "manifest_etag": str(body.get("manifest_etag") or "").removeprefix("W/").strip('"')[:200],
         "screen_w": _int(body.get("screen_w")),
         "screen_h": _int(body.get("screen_h")),
         "free_storage": _int(body.get("free_storage")),
@@ -58,13 +62,17 @@ def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bo
     beat = normalise(body, now_ms, remote_addr)
     interval = current_app.config["PLAYER_HEARTBEAT_DB_INTERVAL_S"]
     pipe = get_redis().pipeline(transaction=False)
-    pipe.getset(_key("hb", screen_id), json.dumps(beat))
+    pipe.get(_key("hb", screen_id))
     pipe.getset(_key("hbsig", screen_id), _state_signature(beat))
     pipe.get(_key("hbdb", screen_id))
     pipe.get(intervals.poll_key(screen_id))
     pipe.get(intervals.online_flag_key(screen_id))
-    previous, old_sig, last_write, poll, online_flag = pipe.execute()
-    previous_ms = json.loads(previous)["last_seen_ms"] if previous is not None else None
+    pipe.get(versions.version_key(screen_id))
+    previous, old_sig, last_write, poll, online_flag, counter = pipe.execute()
+    before = json.loads(previous) if previous is not None else {}
+    previous_ms = before.get("last_seen_ms")
+    beat["stale_since_ms"] = stale_since(beat["manifest_etag"], screen_id, counter, now_ms, before)
+    get_redis().set(_key("hb", screen_id), json.dumps(beat))
     poll_s = intervals.poll_interval(screen_id, poll)
     if online_flag is None or previous_ms is None or not is_online(previous_ms, now_ms, poll_s):
         intervals.note_contact(screen_id, datetime.fromtimestamp(now_ms / 1000, UTC),
@@ -77,6 +85,24 @@ def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bo
     _write_db(screen_id, beat)
     get_redis().set(_key("hbdb", screen_id), now_ms, ex=7 * 24 * 3600)
     return True
+
+
+def stale_since(manifest_etag: str, screen_id: int, counter: bytes | None, now_ms: int, before: dict) -> int | None:
+    """Since when (ms) the player has been playing from a manifest that is not the current one; None when it
+    is current or unknown (an old player that does not say, or Redis lost the version)."""
+    if not manifest_etag or counter is None:
+        return None
+    current = versions.etag(screen_id, counter.decode(), now_ms / 1000, player_version())
+    if manifest_etag == current:
+        return None
+    return before.get("stale_since_ms") or now_ms
+
+
+def is_stale(beat: dict, now_ms: int, poll_interval_s: int) -> bool:
+    """Stale for longer than two polls and the grace period: a change that has not reached the screen (a
+    fresh change, or the daily epoch, is picked up by the next poll and never counts)."""
+    since = beat.get("stale_since_ms")
+    return since is not None and now_ms - since > (2 * poll_interval_s + GRACE_S) * 1000
 
 
 def _write_db(screen_id: int, beat: dict) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from players.heartbeat import is_online, latest
+from players.heartbeat import is_online, is_stale, latest
 from players.models import PlayerToken, PlayRecord
 from scheduling import content_port
 from signage.extensions import db
@@ -48,6 +48,10 @@ def screen_statuses(screens: list[Screen]) -> list[dict]:
             "thumbnail": _thumbnail(s, playing) if playing else None,
             "errors": beat.get("errors") or [], "app_version": beat.get("app_version") or "",
             "paired": s.id in paired,
+            # playing from an older manifest than the current one for longer than two polls: a change that
+            # has not reached the glass (the time it started, local)
+            "stale_since": (datetime.fromtimestamp(beat["stale_since_ms"] / 1000, local_tz())
+                            if is_stale(beat, now_ms, s.poll_interval or 30) else None),
         })
     return rows
 

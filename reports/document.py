@@ -97,6 +97,8 @@ def build(ind: Indicators, charts: dict[str, Markup], today: date, lang: str) ->
     if len(ind.tables["screens"].rows) <= SCREENS_IN_REPORT:  # a province of hundreds: per region only (XLSX)
         screens.tables.append(ind.tables["screens"])
     screens.tables.append(_top(ind.tables["offline_now"], SCREENS_IN_REPORT))
+    if ind.tables["stale_manifest"].rows:
+        screens.tables.append(_top(ind.tables["stale_manifest"], SCREENS_IN_REPORT))
     sections.append(screens)
 
     reach = Section(_("2. QR codes and subscriptions"))

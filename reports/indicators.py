@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from alerts.forms import END_REASON_LABELS, LEVEL_LABELS
 from alerts.models import EmergencyAlert, Level
 from content.models import Slide
+from players.heartbeat import is_stale, latest
 from players.intervals import split_uptime
 from players.models import ScreenInterval
 from reports.models import CampaignAudience, PlayDay, PlayMonth, ScanDay, SmsDay, Target
@@ -289,6 +290,20 @@ def compute(scope: Scope, period: Period, now: datetime) -> Indicators:
                            "since": state[1].astimezone(tz).replace(tzinfo=None) if state else None})
             t.drill.append({"screen": {"kind": "intervals", "screen": s.id}})
     summary["offline_now"] = len(t.rows)
+    tables[t.key] = t
+
+    # ---- screens on a stale manifest (a change that has not reached the glass)
+    t = Table("stale_manifest", _l("Screens playing an old programme"), [
+        Column("screen", _l("Screen")), Column("region", _l("Region")),
+        Column("since", _l("Old programme since"), "datetime")])
+    beats = latest([s.id for s in screens if not s.retired])
+    now_ms = int(now.timestamp() * 1000)
+    for s in screens:
+        beat = beats.get(s.id)
+        if beat and not s.retired and is_stale(beat, now_ms, s.poll_interval or 30):
+            since = datetime.fromtimestamp(beat["stale_since_ms"] / 1000, tz).replace(tzinfo=None)
+            t.rows.append({"screen": s.name, "region": regions[s.region_id].name, "since": since})
+    summary["stale_manifest_now"] = len(t.rows)
     tables[t.key] = t
 
     # ---- top items and entries

@@ -336,6 +336,7 @@ async function queueHeartbeat() {
       : null,
     alert: alerts.active(),
     app_version: config.version,
+    manifest_etag: state.etag,
     screen_w: Math.round(innerWidth * devicePixelRatio), screen_h: Math.round(innerHeight * devicePixelRatio),
     free_storage: free,
     errors: state.errors.splice(0),
