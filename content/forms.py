@@ -10,7 +10,15 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from content.models import SlideTemplate
@@ -51,6 +59,8 @@ class SlideForm(FlaskForm):
                          filters=[nfc])
     duration_s = IntegerField(_l("Duration (seconds)"), default=10, validators=[DataRequired(), NumberRange(2, 3600)])
     themes = ThemesField()  # reports count airtime and scans per theme; changing them needs no new approval
+    #: the mark of the slide's theme (its main one, else the first) on the slide, as approved
+    theme_mark = BooleanField(_l("Show the theme's mark on the slide"), default=False)
     #: title_<code>, body_<code>, caption_<code> per configured language: see `slide_form`.
     language_codes: tuple[str, ...] = ()
 

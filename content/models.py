@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.approval import Approvable
@@ -92,8 +92,11 @@ class Slide(Audited, Approvable, db.Model):
     media_id: Mapped[int | None] = mapped_column(ForeignKey("content_media.id", ondelete="SET NULL"), index=True)
     qr_url: Mapped[str] = mapped_column(String(1000), default="")
     duration_s: Mapped[int] = mapped_column(Integer, default=DEFAULT_IMAGE_SECONDS)
+    #: Draw the slide's theme's mark (name and colour) on it; the snapshot pins the theme as approved.
+    theme_mark: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Snapshot of the approved version screens show: template, texts, media_id, image (the media file it was
-    #: approved with, {sha256, ext}, or None), qr_url, duration_s, version.
+    #: approved with, {sha256, ext}, or None), qr_url, theme_mark ({names, colour} of the theme, or None),
+    #: duration_s, version.
     on_air: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     on_air_version: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,11 @@ Text is wrapped and shrunk until it fits its box (words too long for a line are 
 characters, which is also how CJK text wraps), so it never overflows or clips. Fonts come from
 `content.fonts` per text, so Vietnamese diacritics, Cyrillic, Chinese and Korean each get a font that
 has their glyphs. Every drawn text's ink box is reported so tests can check it lies inside the canvas.
+
+A spec's `mark` ({text, colour}, the slide's theme) is drawn as a badge in the theme's colour at the top
+right, in space taken from the title's box (never over the title or the QR code). Running-text strips and
+tiny screens (`_is_strip`) leave it out: their one line is the message, and a badge beside it would shrink
+the message or be too small to read.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ THEMES = {
     "emergency": {"bg": (176, 0, 0), "fg": (255, 255, 255), "accent": (255, 230, 0)},
 }
 MIN_QR_MODULE_PX = 2
+MARK_MIN_PX = 10  # the theme's name is never drawn smaller than this
 
 
 @dataclass
@@ -36,6 +42,7 @@ class Rendered:
     image: Image.Image
     text_boxes: list[tuple[str, Box]] = field(default_factory=list)
     qr_box: Box | None = None
+    mark_box: Box | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,6 +158,11 @@ def draw_text(out: Rendered, name: str, text: str, box: Box, lang: str, colour, 
     if not text or box[2] - box[0] < 8 or box[3] - box[1] < 8:
         return None
     font, lines = fit_text(text, box, lang, bold=bold, max_px=max_px)
+    return _draw_lines(out, name, font, lines, box, colour, align, valign)
+
+
+def _draw_lines(out: Rendered, name: str, font: ImageFont.FreeTypeFont, lines: list[str], box: Box, colour,
+                align: str, valign: str) -> Box | None:
     draw = ImageDraw.Draw(out.image)
     line_h = _line_height(font)
     block_h = len(lines) * line_h
@@ -170,6 +182,36 @@ def draw_text(out: Rendered, name: str, text: str, box: Box, lang: str, colour, 
     result = (int(ink[0]), int(ink[1]), int(round(ink[2])), int(round(ink[3])))
     out.text_boxes.append((name, result))
     return result
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    try:
+        return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+    except (TypeError, ValueError):
+        return 11, 107, 203
+
+
+def draw_mark(out: Rendered, mark: dict | None, lang: str, right: int, top: int, height: int,
+              max_w: int) -> Box | None:
+    """The theme's mark: a badge `height` px tall and at most `max_w` wide in the theme's colour, the name
+    fitted inside (never under MARK_MIN_PX; too long a name ends with an ellipsis), its top-right corner
+    at (right, top). Returns (and records) the badge's box; None when there is no mark or no room."""
+    text = ((mark or {}).get("text") or "").strip()
+    pad = max(2, height // 6)
+    inner = (0, 0, max_w - 2 * pad, height - 2 * pad)
+    if not text or inner[3] < _line_height(_font(fonts.font_for(text, lang, True), MARK_MIN_PX)) \
+            or inner[2] < 2 * MARK_MIN_PX:
+        return None
+    font, lines = fit_text(text, inner, lang, bold=True, max_px=inner[3], min_px=MARK_MIN_PX)
+    text_w = max(font.getlength(line) for line in lines) + max(1, font.size // 20) + 1
+    badge = (int(right - min(max_w, text_w + 2 * pad)), top, right, top + height)
+    fill = _rgb(mark.get("colour"))
+    luminance = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2]
+    ImageDraw.Draw(out.image).rectangle((badge[0], badge[1], badge[2] - 1, badge[3] - 1), fill=fill)
+    _draw_lines(out, "mark", font, lines, (badge[0] + pad, top + pad, right - pad, top + height - pad),
+                (25, 25, 25) if luminance > 160 else (255, 255, 255), "center", "middle")
+    out.mark_box = badge
+    return badge
 
 
 def qr_image(url: str, side: int) -> Image.Image | None:
@@ -238,7 +280,7 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
     m = max(2, round(unit * 0.05))
     portrait = h > w * 1.1
 
-    if h * 3 < w or unit < 120:  # running-text strip or tiny screen: one fitted line of text, no extras
+    if _is_strip(w, h):  # running-text strip or tiny screen: one fitted line of text, no extras (no mark)
         draw_text(out, "title", title or body or caption, (m, m // 2, w - m, h - m // 2), lang, theme["fg"],
                   bold=True, max_px=h, valign="middle")
         return out
@@ -248,6 +290,12 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
     sb = max(m, max(40, round(unit * 0.075)) + m // 3)
     qr_side = round(unit * (0.26 if portrait else 0.3))
     draw = ImageDraw.Draw(out.image)
+    mark, mark_h = spec.get("mark"), max(2 * MARK_MIN_PX + 4, round(unit * 0.06))
+
+    def below_mark(y: int, right: int, max_w: int) -> int:
+        """Draw the mark at the top right; the y where what sits under it (the title) may start."""
+        badge = draw_mark(out, mark, lang, right, y, mark_h, max_w)
+        return badge[3] + max(4, m // 3) if badge else y
 
     if template == "image_caption":
         if portrait:
@@ -256,10 +304,15 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
             img_box, panel = (0, 0, round(w * 0.6), h), (round(w * 0.6) + m, m, w - m, h - sb)
         if image_path:
             out.image.paste(_cover(image_path, (img_box[2] - img_box[0], img_box[3] - img_box[1])), img_box[:2])
+        if portrait:  # over the photo, clear of the panel below it
+            below_mark(m, w - m, round(w * 0.4))
+        else:
+            panel = (panel[0], below_mark(panel[1], panel[2], panel[2] - panel[0]), panel[2], panel[3])
         _text_panel(out, panel, title, caption or body, lang, theme, spec.get("qr"), qr_side, portrait)
     elif template == "fullbleed_qr":
         if image_path:
             out.image.paste(_cover(image_path, (w, h)), (0, 0))
+        below_mark(m, w - m, round(w * 0.4))  # over the photo; the title and the QR code are at the bottom
         band_h = round(h * (0.2 if portrait else 0.26))
         band = Image.new("RGBA", (w, band_h), (0, 0, 0, 170))
         out.image.paste(band, (0, h - band_h - (sb - m)), band)
@@ -279,7 +332,9 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
     elif template == "announcement":
         head_h = round(h * (0.2 if portrait else 0.24))
         draw.rectangle((0, 0, w, head_h), fill=theme["accent"])
-        draw_text(out, "title", title, (m, m // 2, w - m, head_h - m // 2), lang, theme["head_fg"], bold=True,
+        badge = draw_mark(out, mark, lang, w - m, (head_h - mark_h) // 2, mark_h, round(w * 0.3))
+        title_right = badge[0] - m // 2 if badge else w - m  # the mark sits in the head, right of the title
+        draw_text(out, "title", title, (m, m // 2, title_right, head_h - m // 2), lang, theme["head_fg"], bold=True,
                   max_px=round(unit * 0.1), valign="middle")
         draw.rectangle((0, head_h, w, head_h + max(2, m // 5)), fill=(200, 16, 46))
         _body_with_qr(out, (m, head_h + m, w - m, h - sb), body, lang, theme["fg"], spec.get("qr"), qr_side, portrait)
@@ -288,18 +343,24 @@ def render(spec: dict, image_path: ImageSource = None) -> Rendered:
         draw.rectangle((0, 0, w - 1, h - 1), outline=theme["accent"], width=bar)
         inner = (m + bar, m + bar, w - m - bar, h - sb - bar)
         split = inner[1] + round((inner[3] - inner[1]) * 0.4)
-        draw_text(out, "title", title, (inner[0], inner[1], inner[2], split), lang, theme["accent"], bold=True,
+        title_top = below_mark(inner[1], inner[2], round(w * 0.4))
+        draw_text(out, "title", title, (inner[0], title_top, inner[2], split), lang, theme["accent"], bold=True,
                   max_px=round(unit * 0.16), align="center", valign="middle")
         _body_with_qr(out, (inner[0], split + m // 2, inner[2], inner[3]), body, lang, theme["fg"], spec.get("qr"),
                       qr_side, portrait, bold=True)
     else:  # title_body
         draw.rectangle((0, 0, max(4, m // 3), h), fill=theme["accent"])
         split = m + round((h - 2 * m) * (0.28 if portrait else 0.32))
-        draw_text(out, "title", title, (m, m, w - m, split), lang, theme["fg"], bold=True, max_px=round(unit * 0.13),
-                  valign="bottom")
+        title_top = below_mark(m, w - m, round(w * 0.4))
+        draw_text(out, "title", title, (m, title_top, w - m, split), lang, theme["fg"], bold=True,
+                  max_px=round(unit * 0.13), valign="bottom")
         _body_with_qr(out, (m, split + m // 2, w - m, h - sb), body, lang, theme["fg"], spec.get("qr"), qr_side,
                       portrait)
     return out
+
+
+def _is_strip(w: int, h: int) -> bool:
+    return h * 3 < w or min(w, h) < 120
 
 
 def _body_with_qr(out: Rendered, box: Box, body: str, lang: str, colour, qr: str | None, qr_side: int,

@@ -21,6 +21,7 @@ from content.qrlinks import tracked_url
 from signage import languages
 from signage.extensions import db
 from signage.redis_client import get_queue, get_redis
+from signage.themes import DEFAULT_COLOUR
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,26 @@ def slide_spec(slide_id: int, snapshot: dict, width: int, height: int, lang: str
         "caption": pick_lang(texts.get("caption"), lang),
         "image": image,
         "qr": qr,
+        "mark": mark_spec(snapshot.get("theme_mark"), lang),
     }
+
+
+def mark_spec(mark: dict | None, lang: str) -> dict | None:
+    """The theme's mark as the renderer draws it: {text in `lang` (else Vietnamese), colour}, or None."""
+    if not mark:
+        return None
+    text = pick_lang(mark.get("names"), lang).strip()
+    return {"text": text, "colour": mark.get("colour") or DEFAULT_COLOUR} if text else None
 
 
 def spec_key(spec: dict) -> str:
     used = [fonts.font_for(spec[f], spec["lang"], bold) for f, bold in (("title", True), ("body", False),
                                                                        ("caption", False)) if spec.get(f)]
-    payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "used": used, "spec": spec}
+    if spec.get("mark"):
+        used.append(fonts.font_for(spec["mark"]["text"], spec["lang"], True))
+    # without a mark the pixels are those of before marks existed: keep those renders' keys
+    hashed = {k: v for k, v in spec.items() if not (k == "mark" and v is None)}
+    payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "used": used, "spec": hashed}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -4,7 +4,9 @@ Approving copies the working version into `on_air` (what screens show); editing 
 touches the working copy and sends it back to draft, so the approved version stays on air until the
 next approval. A snapshot is exact, content included: a media item's names its file by sha256, and a
 slide's pins the image file it was approved with (`image`), so replacing a media item's file changes
-nothing on air until the media item, and each slide showing it, is approved again.
+nothing on air until the media item, and each slide showing it, is approved again. Likewise a slide that
+shows its theme's mark pins the theme's names and colour (`theme_mark`): retagging the slide or editing the
+theme changes the glass only at the next approval.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from content.models import Media, MediaKind, Slide, Ticker
 from signage import approval
 from signage.extensions import db
 from signage.models import Region, Screen
+from signage.themes import DEFAULT_COLOUR, Theme, themes_of
 from signage.timeutil import utcnow
 
 #: The approvable kinds of this package.
@@ -31,7 +34,8 @@ def snapshot(item: Approved) -> dict:
               "approved_at": utcnow().isoformat()}
     if isinstance(item, Slide):
         return {**common, "template": item.template, "texts": item.texts, "media_id": item.media_id,
-                "image": pinned_image(item), "qr_url": item.qr_url}
+                "image": pinned_image(item), "qr_url": item.qr_url,
+                "theme_mark": theme_mark(themes_of("slide", [item.id]).get(item.id, [])) if item.theme_mark else None}
     return {**common, "texts": item.texts, "speed_px_s": item.speed_px_s, "fg": item.fg, "bg": item.bg,
             "valid_from": item.valid_from.isoformat() if item.valid_from else None,
             "valid_until": item.valid_until.isoformat() if item.valid_until else None}
@@ -43,6 +47,16 @@ def pinned_image(slide: Slide) -> dict | None:
     if media is None or media.kind != MediaKind.IMAGE.value:
         return None
     return {"sha256": media.sha256, "ext": media.ext}
+
+
+def theme_mark(theme_ids: list[int]) -> dict | None:
+    """The mark of an item tagged with `theme_ids`: its main theme, else the first (lowest id), as {names,
+    colour}; None without themes."""
+    themes = db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)).order_by(Theme.id)).all()
+    if not themes:
+        return None
+    theme = next((t for t in themes if t.is_main), themes[0])
+    return {"names": dict(theme.names or {}), "colour": theme.colour or DEFAULT_COLOUR}
 
 
 def item_type(item: Approved) -> str:

@@ -65,7 +65,8 @@ def _fill(slide: Slide, form: SlideForm) -> bool:
         get_scoped_or_404(Media, media_id)
     new = {"name": form.name.data, "region_id": require_region_in_scope(form.region_id.data).id,
            "template": form.template.data, "texts": form.texts(), "media_id": media_id,
-           "qr_url": form.qr_url.data or "", "duration_s": form.duration_s.data}
+           "qr_url": form.qr_url.data or "", "duration_s": form.duration_s.data,
+           "theme_mark": bool(form.theme_mark.data)}
     changed = any(getattr(slide, k) != v for k, v in new.items())
     for key, value in new.items():
         setattr(slide, key, value)
@@ -180,7 +181,9 @@ def preview():
             "title": rendering.pick_lang(texts.get("title"), lang),
             "body": rendering.pick_lang(texts.get("body"), lang),
             "caption": rendering.pick_lang(texts.get("caption"), lang), "image": image,
-            "qr": tracked_url(slide_id, None) if form.qr_url.data else None}
+            "qr": tracked_url(slide_id, None) if form.qr_url.data else None,
+            "mark": rendering.mark_spec(workflow.theme_mark(form.themes.data or []), lang)
+            if form.theme_mark.data else None}
     result = renderer.render(spec, image_path)
     response = send_file(io.BytesIO(renderer.to_jpeg(result.image, quality=80)), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"
