@@ -123,7 +123,7 @@ def media_file_replaced(media: Media) -> list[Slide]:
 
 
 #: Snapshot fields an approver compares, in the order shown ("texts" is compared per field and language).
-COMPARED = ("name", "template", "duration_s", "image", "qr_url", "speed_px_s", "fg", "bg", "valid_from",
+COMPARED = ("name", "template", "duration_s", "image", "theme_mark", "qr_url", "speed_px_s", "fg", "bg", "valid_from",
             "valid_until", "sha256", "width", "height")
 
 
