@@ -87,7 +87,7 @@ def index():
         "alerts/index.html", active=[a for a in alerts if a.on_air(now)],
         waiting=[a for a in alerts if a.pending and not a.ended],
         past=[a for a in alerts if not a.on_air(now) and not (a.pending and not a.ended)][:100],
-        may_raise=_may_raise(), severities=SEVERITY_LABELS, levels=LEVEL_LABELS, languages=native_names(),
+        may_raise=_may_raise(), severities=SEVERITY_LABELS, levels=LEVEL_LABELS, language_names=native_names(),
         reasons=END_REASON_LABELS,
     )
 
@@ -160,7 +160,7 @@ def show(alert_id: int):
     alert = get_scoped_or_404(EmergencyAlert, alert_id)
     may_approve = alert.pending and not alert.ended and current_user.has_role("approver")
     return render_template("alerts/show.html", alert=alert, board=_panels(alert), levels=LEVEL_LABELS,
-                           severities=SEVERITY_LABELS, languages=native_names(), may_approve=may_approve,
+                           severities=SEVERITY_LABELS, language_names=native_names(), may_approve=may_approve,
                            may_cancel=_may_cancel(alert), regions=_region_names(alert), reasons=END_REASON_LABELS)
 
 

@@ -120,7 +120,7 @@ def edit(slide_id: int):
 
 def _page(form: SlideForm, slide: Slide | None):
     return render_template("content/slide_form.html", form=form, slide=slide, sizes=preview_sizes(),
-                           languages=native_names(), content_languages=form.language_codes,
+                           language_names=native_names(), content_languages=form.language_codes,
                            review=_review(slide) if slide else None)
 
 

@@ -63,3 +63,12 @@ def test_another_district_cannot_see_a_proof(app, demo, login):
     with app.app_context():
         slide_id = _slide(demo).id
     assert login("hamtan").get(f"/content/slides/{slide_id}/proof/1920x1080/vi.jpg").status_code == 404
+
+
+def test_the_slide_page_header_offers_only_the_ui_languages(app, demo, login):
+    """The slide's content languages (ru, zh, ko) are not languages of the operator UI."""
+    with app.app_context():
+        slide_id = _slide(demo).id
+    page = login("phanthiet").get(f"/content/slides/{slide_id}").get_data(as_text=True)
+    header = page.split("<main")[0]
+    assert "English" in header and "Русский" not in header and "中文" not in header
