@@ -10,10 +10,11 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from signage.config import DEFAULT_DEMO_DATA
 from signage.embedded_redis import start_redis
@@ -63,6 +64,22 @@ def database_url(request, services_dir):
         shutil.rmtree(base, ignore_errors=True)
     else:
         yield f"sqlite:///{services_dir / 'signage-test.db'}"
+
+
+@pytest.fixture
+def scratch_url(app, database_url, tmp_path):
+    """An empty database beside the test one (SQLite file, or a new PostgreSQL database on the same server)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,32 +5,15 @@ their file), existing slide snapshots pin the file they have been showing, and n
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from signage.extensions import db
 
 BEFORE, AFTER = "0008_enum_checks", "0009_four_eyes"
 PHOTO, FILM = "a" * 64, "b" * 64
-
-
-@pytest.fixture
-def scratch_url(app, database_url, tmp_path):
-    """An empty database beside the test one (SQLite file, or a new PostgreSQL database on the same server)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 #: Written as SQL for the schema at 0008 (the models have moved on since).

@@ -22,7 +22,7 @@ def tracked_files() -> list[str]:
 
 @pytest.mark.slow
 def test_a_copy_of_the_tracked_files_alone_migrates_and_loads_the_demo(tmp_path, redis_url):
-    # <tmp>/lonely/repo: the copy's parent holds nothing else, so a "../shared" read would fail here
+    # <tmp>/lonely/repo: the copy's parent holds nothing else, so reading a sibling folder would fail here
     repo = tmp_path / "lonely" / "repo"
     for name in tracked_files():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)

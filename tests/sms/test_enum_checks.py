@@ -5,11 +5,10 @@ The migration keeps every row (SQLite rebuilds the tables: no cascade may fire),
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
@@ -77,22 +76,6 @@ def test_the_database_refuses_a_value_outside_the_enum(sms_sync, make_contact, m
 
 
 # ------------------------------------------------------------------ the migration on a database of its own
-
-
-@pytest.fixture
-def scratch_url(app, database_url, tmp_path):
-    """An empty database beside the test one (SQLite file, or a new PostgreSQL database on the same server)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 #: One row of each table an sms_contact or sms_campaign rebuild could cascade-delete from, written as SQL for
