@@ -118,7 +118,7 @@ def playlist_edit(playlist_id: int):
     meta.region_id.choices = _region_choices()
     if request.method == "GET":
         meta.themes.data = themes_of("playlist", [playlist.id]).get(playlist.id, [])
-    fill_theme_choices(meta.themes, current_user.region)
+    fill_theme_choices(meta.themes, current_user.region, "playlist", playlist.id)
     add = PlaylistItemForm(prefix="add")
     add.item.choices = _item_choices(playlist)
     if request.method == "POST" and request.form.get("action") == "meta" and meta.validate_on_submit():
@@ -239,7 +239,7 @@ def _entry_form(entry: ScheduleEntry | None) -> EntryForm:
         form.start_date.data = localnow().date()
     form.region_id.choices = _region_choices()
     form.regions.choices = _region_choices()
-    fill_theme_choices(form.themes, current_user.region)
+    fill_theme_choices(form.themes, current_user.region, "entry", entry.id if entry else None)
     form.playlist_id.choices = select_choices((p.id, p.name) for p in _scoped_playlists())
     form.screens.choices = select_choices((s.id, f"{s.name} ({s.region.name})") for s in db.session.scalars(
         scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Screen.name)))

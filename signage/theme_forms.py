@@ -3,8 +3,6 @@ ticker, playlist, schedule entry and SMS campaign forms share (`ThemesField`, fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, ValidationError
@@ -12,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from signage.forms import select_choices
 from signage.models import Region
-from signage.themes import theme_choices
+from signage.themes import theme_choices, themes_of
 
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour like #0b6bcb."))
 
@@ -24,8 +22,12 @@ class ThemesField(SelectMultipleField):
         super().__init__(label or _l("Themes"), coerce=int, validators=[Optional()], **kwargs)
 
 
-def fill_theme_choices(field: ThemesField, region: Region, selected: Iterable[int] = ()) -> None:
-    field.choices = select_choices(theme_choices(region, list(selected) + list(field.data or [])))
+def fill_theme_choices(field: ThemesField, region: Region, item_type: str | None = None,
+                       item_id: int | None = None) -> None:
+    """The themes someone working in `region` may tag with, plus the item's own tags (editing never drops a
+    tag the editor cannot see). Only these validate: a posted id of another district's theme is refused."""
+    stored = themes_of(item_type, [item_id]).get(item_id, []) if item_type and item_id else []
+    field.choices = select_choices(theme_choices(region, stored))
 
 
 class ThemeForm(FlaskForm):

@@ -125,7 +125,7 @@ def _form_for(campaign: Campaign | None) -> CampaignForm:
         _fill_schedule_fields(form, Schedule.parse(campaign.schedule))
         form.use_unaccented.data = campaign.use_unaccented
         form.themes.data = themes_of("campaign", [campaign.id]).get(campaign.id, [])
-    fill_theme_choices(form.themes, current_user.region)
+    fill_theme_choices(form.themes, current_user.region, "campaign", campaign.id if campaign else None)
     return form
 
 

@@ -47,7 +47,7 @@ def _form(slide: Slide | None) -> SlideForm:
     form = slide_form(obj=slide)
     form.region_id.choices = select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
     form.media_id.choices = select_choices([(0, _("(no image)")), *image_choices()])
-    fill_theme_choices(form.themes, current_user.region)
+    fill_theme_choices(form.themes, current_user.region, "slide", slide.id if slide else None)
     if request.method == "GET":
         if slide is not None:
             form.load_texts(slide.texts or {})

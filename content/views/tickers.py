@@ -45,7 +45,7 @@ def _form(ticker: Ticker | None) -> TickerForm:
             form.valid_from.data = _to_local(ticker.valid_from)
             form.valid_until.data = _to_local(ticker.valid_until)
             form.themes.data = themes_of("ticker", [ticker.id]).get(ticker.id, [])
-    fill_theme_choices(form.themes, current_user.region)
+    fill_theme_choices(form.themes, current_user.region, "ticker", ticker.id if ticker else None)
     return form
 
 

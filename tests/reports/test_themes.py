@@ -93,3 +93,23 @@ def test_a_ticker_carries_themes_without_needing_approval_again(login, demo):
     operator.post_form(f"/content/tickers/{ticker_id}", dict(form, themes=[]))
     with operator.app.app_context():
         assert themes_of("ticker", [ticker_id]) == {}
+
+
+def test_a_district_operator_cannot_tag_with_another_districts_theme_by_posting_its_id(app, demo, login):
+    from content.models import Ticker
+
+    with app.app_context():
+        phan_thiet = Theme(region_id=demo["BT-PT"].id, names={"vi": "Lễ hội Nghinh Ông"}, starts_on=date(2026, 1, 1))
+        ham_tan = Theme(region_id=demo["BT-HT"].id, names={"vi": "Chợ phiên"}, starts_on=date(2026, 1, 1))
+        ticker = Ticker(region_id=demo["BT-HT"].id, name="Tin", texts={"vi": "Chợ phiên Tân Nghĩa"})
+        db.session.add_all([phan_thiet, ham_tan, ticker])
+        db.session.commit()
+        ids = {"other": phan_thiet.id, "own": ham_tan.id, "ticker": ticker.id}
+    operator = login("hamtan")
+    url = f"/content/tickers/{ids['ticker']}"
+    form = {"name": "Tin", "region_id": demo["BT-HT"].id, "text_vi": "Chợ phiên Tân Nghĩa", "speed_px_s": 80,
+            "fg": "#ffd400", "bg": "#000000", "duration_s": 30}
+    assert operator.post_form(url, dict(form, themes=[ids["other"]])).status_code == 400
+    assert operator.post_form(url, dict(form, themes=[ids["own"]])).status_code == 302
+    with app.app_context():
+        assert themes_of("ticker", [ids["ticker"]]) == {ids["ticker"]: [ids["own"]]}
