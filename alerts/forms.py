@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from alerts.models import AreaMatch, EndReason, Level, Severity
-from signage.forms import language_form, select_choices
+from signage.forms import FlaskForm, language_form, select_choices
 from signage.languages import REQUIRED, Language
 
 LEVEL_LABELS = {

@@ -9,7 +9,6 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from content.models import SlideTemplate
-from signage.forms import language_form, select_choices
+from signage.forms import FlaskForm, language_form, select_choices
 from signage.languages import REQUIRED, Language
 from signage.theme_forms import ThemesField
 

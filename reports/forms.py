@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from signage.forms import select_choices
+from signage.forms import FlaskForm, select_choices
 
 PERIOD_KINDS = [("year", _l("Year")), ("quarter", _l("Quarter")), ("month", _l("Month"))]
 

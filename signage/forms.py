@@ -1,4 +1,8 @@
-"""WTForms for the core operator UI (CSRF comes with FlaskForm)."""
+"""WTForms for the core operator UI, and the form base every package's forms derive from.
+
+`FlaskForm` here is Flask-WTF's (CSRF included) with the boundary cleaning of `signage.text` on every text
+field (StringField and its kinds, TextAreaField; not passwords, which are compared as typed): NFC, control
+characters stripped. Packages import it instead of Flask-WTF's (tests/signage/test_text.py holds that)."""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import flask_wtf
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -21,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from signage import languages
+from signage import languages, text
 from signage.languages import Language
 from signage.models import ScreenKind
 
@@ -31,6 +35,20 @@ KIND_LABELS = {
     ScreenKind.TICKER.value: _l("Running-text strip"),
 }
 ORIENTATIONS = [("landscape", _l("Landscape")), ("portrait", _l("Portrait"))]
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Flask-WTF's form with `signage.text` cleaning first among every text field's filters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                cleaning = text.wtforms_filter(multiline=issubclass(field_class, TextAreaField))
+                options = {**options, "filters": (cleaning, *unbound_field.kwargs.get("filters", ()))}
+            return unbound_field.bind(form=form, **options)
+
+
 FormType = TypeVar("FormType", bound=type[FlaskForm])
 FieldMaker = Callable[[Language], UnboundField]
 

@@ -4,11 +4,10 @@ ticker, playlist, schedule entry and SMS campaign forms share (`ThemesField`, fi
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from signage.forms import select_choices
+from signage.forms import FlaskForm, select_choices
 from signage.models import Region
 from signage.themes import theme_choices, themes_of
 

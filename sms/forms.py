@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from signage.forms import language_choices, language_form, select_choices
+from signage.forms import FlaskForm, language_choices, language_form, select_choices
 from signage.languages import REQUIRED, Language
 from signage.theme_forms import ThemesField
 from sms.schedule import ScheduleMode, parse_hhmm
