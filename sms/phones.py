@@ -24,6 +24,9 @@ LEGACY_PREFIXES: dict[str, str] = {
     "0199": "059",
 }
 
+#: "(0)" after an international prefix: the trunk zero, not part of the international number.
+TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
+
 MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -44,11 +47,16 @@ def normalize_phone(raw: str, default_region: str = "VN", *, mobile_only: bool =
     if not text:
         raise InvalidPhone("The phone number is empty.")
     international = text.startswith("+") or text.startswith("00")
+    if international:
+        # Business cards print "+84 (0) 91x xxx xxx": the national trunk zero, dialled only from inside.
+        text = TRUNK_ZERO.sub(" ", text)
     digits = re.sub(r"\D", "", text)
     if text.startswith("00"):
         digits = digits[2:]
     if not digits:
         raise InvalidPhone(f"{raw!r} contains no digits.")
+    if international and digits.startswith("840"):
+        digits = "84" + digits[3:]  # "+84 0912 345 678": the trunk zero without its brackets
     if not international and digits.startswith("84") and len(digits) in (11, 12):
         international = True  # "84912345678": Vietnamese numbers written nationally start with 0
     if international and digits.startswith("84"):
