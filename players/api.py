@@ -45,7 +45,10 @@ def heartbeat():
     if not isinstance(body, dict):
         return jsonify(error="expected a JSON object"), 400
     now_ms = int(utcnow().timestamp() * 1000)
-    heartbeats.record(g.screen_id, body, now_ms, request.remote_addr or "")
+    try:
+        heartbeats.record(g.screen_id, body, now_ms, request.remote_addr or "")
+    except heartbeats.InvalidField as bad:
+        return jsonify(error="invalid field", field=bad.field), 400
     return jsonify(ok=True, server_time_ms=now_ms)
 
 

@@ -1,12 +1,28 @@
 """Heartbeats: every beat goes to Redis; the database row is written at most every few minutes per screen,
 or at once when the player's state changes (app version, screen size, errors, back from offline). A beat
 after a silence longer than the offline threshold (or one Redis cannot vouch for) opens an online interval
-of the screen's history (players.intervals)."""
+of the screen's history (players.intervals).
+
+Input is checked field by field (`normalise` raises `InvalidField` naming it, the view answers 400): numbers
+must be finite and within range (a screen of 1e400 pixels or free storage of -10**20 bytes is refused, not
+stored). The player's diagnostics (`diagnostics`, optional) are kept on the screen status, latest only, with
+these keys (fleet rules read them; a key the player did not send is left out):
+
+- missing_assets, corrupt_assets: URLs of manifest assets absent from the player's cache, or whose bytes do
+  not match their sha256 (at most 50 each)
+- free_storage_bytes: what the browser's storage estimate leaves
+- js_errors: [{"message", "count"}] — JavaScript errors since the last beat, deduplicated (at most 20)
+- clock_offset_ms: the player's clock minus the controller's; rtt_ms: the last API round trip
+- browser: the user agent; page_uptime_s: seconds since the page loaded
+- blank_s: how long the glass has been playing nothing (no item, no alert) though it should — 0 while
+  something plays; blank hours (players.blank) do not count
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -27,28 +43,99 @@ def _key(kind: str, screen_id: int) -> str:
     return f"player:{kind}:{screen_id}"
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
+class InvalidField(ValueError):
+    """A heartbeat field of the wrong type or out of range; `field` names it (the 400 answer says which)."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+MAX_PIXELS = 100_000
+MAX_BYTES = 2**53  # a petabyte is far beyond any player; also the largest integer JavaScript sends exactly
+MAX_LIST = 50
+MAX_JS_ERRORS = 20
+
+
+def number(value, field: str, low: int, high: int) -> int | None:
+    """A finite number within [low, high] as an int, None for a missing one; else InvalidField(field).
+    (JSON's 1e400 and Infinity parse to an infinite float; a bool is not a number.)"""
+    if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidField(field)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidField(field)
+    if not low <= value <= high:
+        raise InvalidField(field)
+    return int(value)
+
+
+def _strings(value, field: str, cap: int, length: int) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidField(field)
+    return [str(v)[:length] for v in value[:cap]]
+
+
+def diagnostics(raw) -> dict:
+    """The diagnostics of a beat, checked (see the module docstring for the keys)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidField("diagnostics")
+    out: dict = {}
+    for key in ("missing_assets", "corrupt_assets"):
+        if key in raw:
+            out[key] = _strings(raw[key], f"diagnostics.{key}", MAX_LIST, 500)
+    limits = {"free_storage_bytes": (0, MAX_BYTES), "clock_offset_ms": (-10**12, 10**12),
+              "rtt_ms": (0, 10**7), "page_uptime_s": (0, 10**9), "blank_s": (0, 10**9)}
+    for key, (low, high) in limits.items():
+        if raw.get(key) is not None:
+            out[key] = number(raw[key], f"diagnostics.{key}", low, high)
+    if raw.get("browser") is not None:
+        out["browser"] = str(raw["browser"])[:200]
+    if "js_errors" in raw:
+        out["js_errors"] = js_errors(raw["js_errors"])
+    return out
+
+
+def js_errors(raw) -> list[dict]:
+    """[{message, count}] deduplicated by message (counts added), the most frequent first, at most 20."""
+    if not isinstance(raw, list):
+        raise InvalidField("diagnostics.js_errors")
+    counts: dict[str, int] = {}
+    for i, item in enumerate(raw[:200]):
+        if not isinstance(item, dict):
+            raise InvalidField(f"diagnostics.js_errors[{i}]")
+        message = str(item.get("message") or "")[:300]
+        count = number(item.get("count", 1), f"diagnostics.js_errors[{i}].count", 1, 10**9) or 1
+        counts[message] = counts.get(message, 0) + count
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:MAX_JS_ERRORS]
+    return [{"message": message, "count": count} for message, count in ranked]
 
 
 def normalise(body: dict, now_ms: int, remote_addr: str) -> dict:
-    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-    playing = body.get("playing") if isinstance(body.get("playing"), dict) else {}
+    """The beat as stored; InvalidField for a field of the wrong type or out of range."""
+    errors = _strings(body.get("errors"), "errors", 20, 500)
+    playing = body.get("playing")
+    if playing is not None and not isinstance(playing, dict):
+        raise InvalidField("playing")
+    playing = playing or {}
     return {
         "last_seen_ms": now_ms,
         "playing": playing if len(json.dumps(playing)) <= 4000 else {},
         "app_version": str(body.get("app_version") or "")[:64],
         # the ETag of the manifest the player plays from (what it last fetched); compared with the current one
         "manifest_etag": str(body.get("manifest_etag") or "").removeprefix("W/").strip('"')[:200],
-        "screen_w": _int(body.get("screen_w")),
-        "screen_h": _int(body.get("screen_h")),
-        "free_storage": _int(body.get("free_storage")),
-        "errors": [str(e)[:500] for e in errors[:20]],
+        "screen_w": number(body.get("screen_w"), "screen_w", 0, MAX_PIXELS),
+        "screen_h": number(body.get("screen_h"), "screen_h", 0, MAX_PIXELS),
+        "free_storage": number(body.get("free_storage"), "free_storage", 0, MAX_BYTES),
+        "errors": errors,
         "sent_at": str(body.get("sent_at") or "")[:40],
         "remote_addr": remote_addr[:64],
+        "diagnostics": diagnostics(body.get("diagnostics")),
     }
 
 
@@ -58,7 +145,8 @@ def _state_signature(beat: dict) -> str:
 
 
 def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bool:
-    """Store a heartbeat; True when it was also written to the database."""
+    """Store a heartbeat; True when it was also written to the database. InvalidField before anything is
+    stored when a field is of the wrong type or out of range."""
     beat = normalise(body, now_ms, remote_addr)
     interval = current_app.config["PLAYER_HEARTBEAT_DB_INTERVAL_S"]
     pipe = get_redis().pipeline(transaction=False)
@@ -108,7 +196,8 @@ def is_stale(beat: dict, now_ms: int, poll_interval_s: int) -> bool:
 def _write_db(screen_id: int, beat: dict) -> None:
     row = db.session.get(ScreenStatus, screen_id) or ScreenStatus(screen_id=screen_id)
     row.last_seen_at = datetime.fromtimestamp(beat["last_seen_ms"] / 1000, UTC)
-    for field in ("playing", "app_version", "screen_w", "screen_h", "free_storage", "errors", "remote_addr"):
+    for field in ("playing", "app_version", "screen_w", "screen_h", "free_storage", "errors", "remote_addr",
+                  "diagnostics"):
         setattr(row, field, beat[field])
     db.session.add(row)
     db.session.commit()
@@ -127,5 +216,6 @@ def latest(screen_ids: list[int]) -> dict[int, dict]:
                 "last_seen_ms": int(row.last_seen_at.timestamp() * 1000), "playing": row.playing,
                 "app_version": row.app_version, "screen_w": row.screen_w, "screen_h": row.screen_h,
                 "free_storage": row.free_storage, "errors": row.errors, "remote_addr": row.remote_addr,
+                "diagnostics": row.diagnostics or {},
             }
     return found
