@@ -94,12 +94,24 @@ def _wrap(text: str, measure, width: float) -> list[str]:
     return lines
 
 
+def _extent(font: ImageFont.FreeTypeFont, line: str) -> tuple[float, float]:
+    """Where a line's ink starts and ends relative to its pen position: glyphs such as "j" or "f" reach
+    left of the pen or right of the advance, and that ink must fit the box too."""
+    left, _, right, _ = font.getbbox(line, anchor="la")
+    return min(0.0, left), max(font.getlength(line), right)
+
+
 def _fits(lines: list[str], font: ImageFont.FreeTypeFont, box: Box) -> bool:
-    # advance widths plus a small allowance for glyph overhang (the drawn ink box is checked in tests)
+    # advance widths plus a small allowance for hinting, and the ink reaching past the advance
     width, height = box[2] - box[0] - max(1, font.size // 20), box[3] - box[1]
     if len(lines) * _line_height(font) > height:
         return False
-    return all(font.getlength(line) <= width for line in lines if line)
+    for line in lines:
+        if line:
+            start, end = _extent(font, line)
+            if end - start > width:
+                return False
+    return True
 
 
 REFERENCE_PX = 100
@@ -169,8 +181,11 @@ def _draw_lines(out: Rendered, name: str, font: ImageFont.FreeTypeFont, lines: l
     y = box[1] + {"top": 0, "middle": (box[3] - box[1] - block_h) // 2, "bottom": box[3] - box[1] - block_h}[valign]
     ink: list[int] | None = None
     for line in lines:
-        width = font.getlength(line)
-        x = box[0] + {"left": 0, "center": (box[2] - box[0] - width) / 2, "right": box[2] - box[0] - width}[align]
+        start, end = _extent(font, line) if line else (0.0, 0.0)
+        width = end - start
+        x = box[0] - start + {"left": 0, "center": (box[2] - box[0] - width) / 2,
+                              "right": box[2] - box[0] - width}[align]
+        x = max(box[0] - start, x)  # a line wider than its box (the ellipsis case) starts at the box's left edge
         if line:
             draw.text((x, y), line, font=font, fill=colour, anchor="la")
             bbox = draw.textbbox((x, y), line, font=font, anchor="la")
@@ -256,9 +271,13 @@ def cover_fit(path: Path, size: tuple[int, int]) -> Image.Image:
         img = ImageOps.exif_transpose(src) if orientation != 1 else src
         if img.mode != "RGB":
             img = img.convert("RGB")
-        # crop to the target aspect ratio around the centre, scaling in the same pass
-        scale = max(size[0] / img.width, size[1] / img.height)
-        crop_w, crop_h = size[0] / scale, size[1] / scale
+        # crop to the target aspect ratio around the centre, scaling in the same pass; the side that is kept
+        # whole is taken as it is (computing it through a float scale gave 2000.0000000000002 of a 2000 px
+        # photo, a negative offset and a 500 for portrait photos in landscape boxes)
+        if img.width * size[1] >= img.height * size[0]:  # wider than the box: keep the height
+            crop_w, crop_h = img.height * size[0] / size[1], float(img.height)
+        else:
+            crop_w, crop_h = float(img.width), img.width * size[1] / size[0]
         left, top = (img.width - crop_w) / 2, (img.height - crop_h) / 2
         return img.resize(size, Image.Resampling.BICUBIC, box=(left, top, left + crop_w, top + crop_h),
                           reducing_gap=2.0)

@@ -25,7 +25,7 @@ from signage.themes import DEFAULT_COLOUR
 
 log = logging.getLogger(__name__)
 
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5  # 5: ink reaching past the pen kept inside its box
 RENDITION_VERSION = 1
 THUMB_SIZE = (320, 240)
 PENDING_TTL_S = 600
