@@ -43,7 +43,7 @@ from sms.phones import InvalidPhone, normalize_phone, try_normalize
 from sms.preview import build_preview
 from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
 
-bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
+bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates", static_folder="static")
 
 def _region_choices() -> list[SelectChoice]:
     return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())

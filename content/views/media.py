@@ -17,7 +17,8 @@ from signage.extensions import db
 from signage.models import Region, User
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 
-bp = Blueprint("content_media", __name__, url_prefix="/content/media", template_folder="../templates")
+bp = Blueprint("content_media", __name__, url_prefix="/content/media", template_folder="../templates",
+               static_folder="../static")
 
 
 def _wants_json() -> bool:

@@ -26,7 +26,8 @@ from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_r
 from signage.theme_forms import fill_theme_choices
 from signage.themes import set_themes, themes_of
 
-bp = Blueprint("content_slides", __name__, url_prefix="/content/slides", template_folder="../templates")
+bp = Blueprint("content_slides", __name__, url_prefix="/content/slides", template_folder="../templates",
+               static_folder="../static")
 
 #: Sizes offered in the preview besides those of the screens in the user's scope.
 PREVIEW_SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (384, 64)]
