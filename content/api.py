@@ -136,7 +136,9 @@ def playable(keys: Iterable[tuple[str, int]], width: int, height: int, languages
         entry = result[key] or {"name": item.name, "kind": "image", "duration_s": None, "assets": {}}
         entry["assets"][lang] = {k: asset[k] for k in ("url", "sha256", "size", "mime")}
         entry["kind"] = asset.get("kind") or entry["kind"]
-        entry["duration_s"] = entry["duration_s"] or asset.get("duration_s")
+        # a video lasts as long as its file; a slide as long as its composer said (a render has no length)
+        entry["duration_s"] = entry["duration_s"] or asset.get("duration_s") or (
+            int(item.on_air.get("duration_s") or item.duration_s) if isinstance(item, Slide) else None)
         result[key] = entry
     return result
 
