@@ -52,14 +52,28 @@ def heartbeat():
     return jsonify(ok=True, server_time_ms=now_ms)
 
 
+def _too_large():
+    return jsonify(error="batch too large", max_batch=play_records.MAX_BATCH,
+                   max_bytes=play_records.MAX_BATCH_BYTES), 413
+
+
 @bp.post("/plays")
 @player_required
 def plays():
+    """Proof of play (players.plays): 413 with `max_batch` for an oversized batch (nothing stored), 400
+    naming the field of a malformed play, else the counts."""
+    if (request.content_length or 0) > play_records.MAX_BATCH_BYTES:
+        return _too_large()
     body = request.get_json(silent=True)
     batch = body.get("plays") if isinstance(body, dict) else None
     if not isinstance(batch, list):
         return jsonify(error="expected {\"plays\": [...]}"), 400
-    return jsonify(play_records.record(g.screen_id, batch))
+    if len(batch) > play_records.MAX_BATCH:
+        return _too_large()
+    try:
+        return jsonify(play_records.record(g.screen_id, batch))
+    except play_records.InvalidPlay as bad:
+        return jsonify(error="invalid field", field=bad.field), 400
 
 
 @bp.get("/manifest")
@@ -75,10 +89,12 @@ def manifest():
     screen_id = screen_id_for_token(token)
     if not screen_id:
         return UNPAIRED, 401
+    now = utcnow()
     try:
-        body, etag = build_manifest(screen_id, code_version=player_version())
+        body, etag = build_manifest(screen_id, now, code_version=player_version())
     except ScreenUnavailable:
         return UNPAIRED, 401
+    play_records.note_served(screen_id, body, now)  # the evidence proof of play is checked against
     response = jsonify(body)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"

@@ -54,13 +54,26 @@ def test_online_until_one_point_one_intervals_plus_grace():
     assert not is_online(None, 0, 30)
 
 
+def _served(app, screen_id: int, item_ids=(3,), entry_id: int = 7) -> None:
+    """The screen was given a manifest with these slides (proof of play is checked against it)."""
+    from players.plays import note_served
+
+    items = [{"item_type": "slide", "item_id": i, "assets": {"vi": {"sha256": "ab" * 32}}} for i in item_ids]
+    manifest = {"timeline": [{"entry_id": entry_id, "items": items}],
+                "valid_until": (T0 + timedelta(hours=48)).isoformat()}
+    with app.app_context():
+        note_served(screen_id, manifest, T0 - timedelta(hours=1))
+
+
 def _play(pid: str, **kw) -> dict:
     return dict({"id": pid, "item_type": "slide", "item_id": 3, "entry_id": 7,
                  "started_at": "2026-12-01T08:00:00+07:00", "duration_s": 10,
                  "name": "Lễ hội Nghinh Ông", "sha256": "ab" * 32}, **kw)
 
 
+@time_machine.travel(T0 + timedelta(minutes=1), tick=False)
 def test_plays_are_idempotent_on_the_client_id(app, player, screen):
+    _served(app, screen.id)
     batch = {"plays": [_play("a"), _play("b")]}
     assert player.post("/api/player/v1/plays", json=batch).get_json() == {"accepted": 2, "duplicates": 0,
                                                                           "rejected": 0}
@@ -71,13 +84,19 @@ def test_plays_are_idempotent_on_the_client_id(app, player, screen):
         assert db.session.scalar(select(func.count()).select_from(PlayRecord)) == 3
 
 
-def test_malformed_plays_are_rejected_not_stored(app, player):
+@time_machine.travel(T0 + timedelta(minutes=1), tick=False)
+def test_a_malformed_play_refuses_the_batch_naming_the_field(app, player, screen):
+    _served(app, screen.id)
     body = {"plays": [_play("ok"), _play("bad", item_type="html"), {"id": "x"}, "junk"]}
-    assert player.post("/api/player/v1/plays", json=body).get_json() == {"accepted": 1, "duplicates": 0,
-                                                                         "rejected": 3}
+    response = player.post("/api/player/v1/plays", json=body)
+    assert (response.status_code, response.get_json()["field"]) == (400, "plays[1].item_type")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PlayRecord)) == 0
 
 
+@time_machine.travel(T0 + timedelta(minutes=1), tick=False)
 def test_play_records_keep_name_and_hash_without_the_content(app, player, screen):
+    _served(app, screen.id, item_ids=(424242,))
     player.post("/api/player/v1/plays", json={"plays": [_play("p1", item_id=424242)]})
     with app.app_context():
         record = db.session.scalar(select(PlayRecord))
