@@ -117,8 +117,11 @@ def test_a_lunar_yearly_entry_is_listed_with_its_lunar_date(login, build, conten
     assert "hằng năm vào ngày 1/1 âm lịch" in ui.get(f"/schedule/entries/{entry.id}").get_data(as_text=True)
 
 
-def test_screen_page_shows_proof_of_play(login, screens, player_for, content):
+def test_screen_page_shows_proof_of_play(login, build, screens, player_for, content):
+    content.add("slide", 9, name="Biển Mũi Né")
+    build.default(screens[STATION], build.playlist("Mặc định", [("slide", 9, 10)]))
     player = player_for(screens[STATION])
+    assert player.get("/api/player/v1/manifest").status_code == 200  # plays are checked against what it got
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
     player.post("/api/player/v1/plays", json={"plays": [{"id": "u1", "item_type": "slide", "item_id": 9,
                                                           "started_at": started, "duration_s": 10,
