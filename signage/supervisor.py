@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import current_app
 from redis.exceptions import RedisError
 
-from signage.config import default_redis_url, instance_path
+from signage.config import DEFAULT_SECRET_KEY, default_redis_url, instance_path, is_loopback
 from signage.demo import DEMO_PASSWORD, DEMO_USERS
 from signage.embedded_redis import RedisSocketInUse, start_redis
 from signage.redis_client import URGENT_QUEUE, redis_from_url
@@ -51,6 +51,12 @@ def _port_free(bind: str) -> bool:
 
 def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
     """Exit status 0 after Ctrl-C; 1 when a child died (everything else is stopped); 2 when it cannot start."""
+    if current_app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not is_loopback(bind):
+        # Anyone who reads the source can sign a session with the public key: it never leaves this machine.
+        print(f"Refusing to listen on {bind} with the public development key (SIGNAGE_DEV_FIXED_KEY or "
+              f"SECRET_KEY={DEFAULT_SECRET_KEY}): unset it (a random key is kept in the instance folder) or bind "
+              f"to 127.0.0.1.", file=sys.stderr)
+        return 2
     if not _port_free(bind):
         print(f"{bind} is already in use (another controller?). Stop it, or choose another address: "
               f"make run BIND=127.0.0.1:8001", file=sys.stderr)
