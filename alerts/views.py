@@ -88,8 +88,28 @@ def index():
         waiting=[a for a in alerts if a.pending and not a.ended],
         past=[a for a in alerts if not a.on_air(now) and not (a.pending and not a.ended)][:100],
         may_raise=_may_raise(), severities=SEVERITY_LABELS, levels=LEVEL_LABELS, language_names=native_names(),
-        reasons=END_REASON_LABELS,
+        reasons=END_REASON_LABELS, areas=_areas(alerts),
     )
+
+
+def _areas(alerts: list[EmergencyAlert]) -> dict[int, list[str]]:
+    """Where each alert went (its target regions, groups and screens, by name): the history lists a Phan Thiết
+    alert under Phan Thiết, not under the province that raised it. An alert without targets reaches its whole
+    region, so that region is its area."""
+    wanted = {model: set() for model in (Region, ScreenGroup, Screen)}
+    for a in alerts:
+        wanted[Region].update(a.target_region_ids or [])
+        wanted[ScreenGroup].update(a.target_group_ids or [])
+        wanted[Screen].update(a.target_screen_ids or [])
+    names = {model: dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+             for model, ids in wanted.items() if ids}
+    out = {}
+    for a in alerts:
+        where = [names.get(model, {}).get(i, f"#{i}") for model, ids in (
+            (Region, a.target_region_ids), (ScreenGroup, a.target_group_ids), (Screen, a.target_screen_ids))
+            for i in ids or []]
+        out[a.id] = where or [a.region.name]
+    return out
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -336,7 +356,7 @@ def init_app(app: Flask) -> None:
     from signage.registry import add_nav, add_panel
 
     app.register_blueprint(bp)
-    add_nav(app, "alerts.index", _l("Alerts"))
-    add_nav(app, "alerts.rules_page", _l("Alert rules"), roles=("admin",), section="admin")
+    add_nav(app, "alerts.index", _l("Alerts"), group="alerts")
+    add_nav(app, "alerts.rules_page", _l("Alert rules"), roles=("admin",), group="alerts")
     add_panel(app, "dashboard", dashboard_widget)
     register_queue(app, approval_queue)

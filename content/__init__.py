@@ -30,9 +30,9 @@ def init_app(app: Flask) -> None:
 
     for bp in (public.bp, media.bp, slides.bp, tickers.bp):
         app.register_blueprint(bp)
-    add_nav(app, "content_media.index", _l("Media"))
-    add_nav(app, "content_slides.index", _l("Slides"))
-    add_nav(app, "content_tickers.index", _l("Tickers"))
+    add_nav(app, "content_media.index", _l("Media"), group="content")
+    add_nav(app, "content_slides.index", _l("Slides"), group="content")
+    add_nav(app, "content_tickers.index", _l("Tickers"), group="content")
     register_queue(app, media.queue_items)
     register_queue(app, slides.queue_items)
     register_queue(app, tickers.queue_items)

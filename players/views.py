@@ -28,7 +28,7 @@ bp = Blueprint("players", __name__, url_prefix="/players", template_folder="temp
 
 
 def _screen_page(screen: Screen):
-    return redirect(url_for("scheduling.screen", screen_id=screen.id))
+    return redirect(url_for("screens.show", screen_id=screen.id))
 
 
 @bp.route("/screens/<int:screen_id>/pair", methods=["POST"])
@@ -97,7 +97,7 @@ def _on_screens_changed(sender, screen_ids=(), **_):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, "players.screens_status", _l("Screen status"))
+    add_nav(app, "players.screens_status", _l("Screen status"), group="screens", order=20)
     add_panel(app, "screen", screen_panel)
     add_panel(app, "dashboard", dashboard_panel)
     screens_changed.connect(_on_screens_changed, sender=app, weak=False)

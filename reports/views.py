@@ -324,8 +324,8 @@ def dashboard_panel():
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, "reports.dashboard", _l("Reports"), order=80)
-    add_nav(app, "reports.targets", _l("Report targets"), roles=("approver",), section="admin")
-    add_nav(app, "reports.tokens", _l("Reports API tokens"), roles=("admin",), section="admin")
+    add_nav(app, "reports.dashboard", _l("Reports"), group="admin", order=0)
+    add_nav(app, "reports.targets", _l("Report targets"), roles=("approver",), group="admin")
+    add_nav(app, "reports.tokens", _l("Reports API tokens"), roles=("admin",), group="admin")
     add_panel(app, "dashboard", dashboard_panel)
 

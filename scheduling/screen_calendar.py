@@ -1,4 +1,5 @@
-"""Read model for the screen page: the per-screen calendar (who wins when, and why, and whom it beats)."""
+"""Read model of the calendars: per screen, who wins when, and why, and whom it beats; for a group or a region,
+the same with the screens that play alike merged (`shared_calendars`). Days are local days from `start`."""
 
 from __future__ import annotations
 
@@ -45,3 +46,19 @@ def calendar(screen: Screen, start: datetime, days: int) -> list[dict]:
             })
         out.append({"date": day_start.date(), "segments": segments})
     return out
+
+
+def plan_key(days: list[dict]) -> tuple:
+    """What a screen's calendar plays, without the screen: equal keys, equal programme."""
+    return tuple((s["start"], s["end"], s["entry"].id if s["entry"] else None, s["playlist"])
+                 for day in days for s in day["segments"])
+
+
+def shared_calendars(screens: list[Screen], start: datetime, days: int) -> list[dict]:
+    """The calendars of several screens (a group's, a region's), screens that play the same merged into one:
+    [{"screens": [...], "days": calendar(...)}], the largest share first, then by the first screen's name."""
+    plans: dict[tuple, dict] = {}
+    for screen in sorted(screens, key=lambda s: s.name):
+        cal = calendar(screen, start, days)
+        plans.setdefault(plan_key(cal), {"screens": [], "days": cal})["screens"].append(screen)
+    return sorted(plans.values(), key=lambda p: (-len(p["screens"]), p["screens"][0].name))

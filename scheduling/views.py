@@ -1,15 +1,18 @@
-"""Operator UI: playlists, schedule entries, region defaults, and the screen page (its calendar and default
-playlist; packages above add their panels to it, e.g. the player's pairing and status)."""
+"""Operator UI: playlists, schedule entries, region defaults, the calendars (week and day, per screen, group or
+region), and the schedule panel of the screen's page (its default playlist and the next days' calendar; the
+page is the core's `screens.show`, which cannot import us: the panel reaches it through
+`signage.registry.add_panel(app, "screen", ...)`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from lunar_vn import solar_to_lunar
+from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
@@ -29,8 +32,9 @@ from scheduling.targeting import default_source, playlist_screen_ids, playlists_
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.models import Region, Screen, ScreenGroup
-from signage.registry import add_nav, panels
+from signage.registry import add_nav, add_panel
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.screens_service import active_screens, resolve_group
 from signage.theme_forms import fill_theme_choices
 from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, localnow
@@ -305,30 +309,92 @@ def entry_delete(entry_id: int):
     return redirect(url_for(".entries"))
 
 
-# ---------------------------------------------------------------- one screen: calendar, default, pairing
+# ---------------------------------------------------------------- the screen page's schedule panel
+
+
+def _screen_default_form(screen: Screen) -> DefaultPlaylistForm:
+    default = db.session.get(ScreenDefault, screen.id)
+    form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
+    form.playlist_id.choices = select_choices([(0, _("(none of its own — the region's default, if any)"))] + [
+        (p.id, p.name) for p in _scoped_playlists()])
+    return form
 
 
 @bp.route("/screens/<int:screen_id>", methods=["GET", "POST"])
 @login_required
 def screen(screen_id: int):
+    """Sets the screen's default playlist; the screen's page itself is the core's (screens.show)."""
     screen = get_scoped_or_404(Screen, screen_id)
-    default = db.session.get(ScreenDefault, screen.id)
-    form = DefaultPlaylistForm(prefix="default", playlist_id=default.playlist_id if default else 0)
-    form.playlist_id.choices = select_choices([(0, _("(none of its own — the region's default, if any)"))] + [
-        (p.id, p.name) for p in _scoped_playlists()])
-    if form.validate_on_submit():
+    if request.method == "POST":
+        form = _screen_default_form(screen)
+        if not form.validate_on_submit():
+            flash(_("Choose a playlist from the list."), "error")
+            return redirect(url_for("screens.show", screen_id=screen.id)), 303
         if form.playlist_id.data:
             get_scoped_or_404(Playlist, form.playlist_id.data)
         service.set_default(screen, form.playlist_id.data or None)
         flash(_("Default playlist saved."), "success")
-        return redirect(url_for(".screen", screen_id=screen.id))
+    return redirect(url_for("screens.show", screen_id=screen.id) + ("#schedule" if request.method == "POST" else ""))
+
+
+def screen_panel(screen: Screen) -> Markup:
+    """The screen page's schedule card: its default playlist (own or inherited) and the next days' calendar."""
     days = screen_calendar.calendar(screen, localnow().replace(hour=0, minute=0, second=0, microsecond=0),
-                           CALENDAR_DAYS)
+                                    CALENDAR_DAYS)
     inherited_from = default_source(screen)
     inherited = db.session.get(RegionDefault, inherited_from.id) if inherited_from else None
-    return render_template("scheduling/screen.html", screen=screen, form=form,
-                           inherited_from=inherited_from, inherited=inherited, days=days,
-                           screen_panels=[panel(screen) for panel in panels("screen")])
+    return Markup(render_template("scheduling/_screen_panel.html", screen=screen, form=_screen_default_form(screen),
+                                  inherited_from=inherited_from, inherited=inherited, days=days))
+
+
+# ---------------------------------------------------------------- calendars: week and day, per screen, group or region
+
+CALENDAR_PALETTE = ("#0b6bcb", "#2e7d32", "#8e24aa", "#bf360c", "#00695c", "#6d4c41", "#ad1457", "#3949ab")
+
+
+def _calendar_screens(target: str, target_id: int) -> tuple[str, list[Screen]]:
+    """The target's name and the active screens it covers, inside the user's scope (404 outside)."""
+    if target == "screen":
+        screen = get_scoped_or_404(Screen, target_id)
+        return screen.name, [screen]
+    if target == "group":
+        group = get_scoped_or_404(ScreenGroup, target_id)
+        return group.name, resolve_group(group)
+    if target == "region":
+        region = require_region_in_scope(target_id)
+        return region.name, active_screens(region)
+    abort(404)
+
+
+@bp.route("/calendar")
+@login_required
+def calendar():
+    """What plays when, drawn server-side: a week (from Monday) or a day, for a screen, a group or a region
+    (their screens that play alike share one calendar)."""
+    view = "day" if request.args.get("view") == "day" else "week"
+    try:
+        day = datetime.strptime(request.args.get("date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = localnow().date()
+    first = day - timedelta(days=day.weekday()) if view == "week" else day
+    span = 7 if view == "week" else 1
+    target, _sep, raw_id = request.args.get("target", "").partition(":")
+    name, plans = None, []
+    if target:
+        if not raw_id.isdigit():
+            abort(404)
+        name, screens = _calendar_screens(target, int(raw_id))
+        start = datetime.combine(first, datetime.min.time(), tzinfo=local_tz())
+        plans = screen_calendar.shared_calendars(screens, start, span)
+    step = timedelta(days=span)
+    return render_template(
+        "scheduling/calendar.html", view=view, day=day, first=first, span=span, target=request.args.get("target", ""),
+        name=name, plans=plans, previous=first - step, following=first + step, palette=CALENDAR_PALETTE,
+        screens=list(db.session.scalars(scoped_select(Screen).where(Screen.retired_at.is_(None))
+                                        .order_by(Screen.name))),
+        groups=list(db.session.scalars(scoped_select(ScreenGroup).order_by(ScreenGroup.name))),
+        regions=scoped_regions(), today=localnow().date(),
+    )
 
 
 # ---------------------------------------------------------------- region defaults
@@ -377,5 +443,7 @@ def region_default(region_id: int):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["recurrence_label"] = recurrence_label
-    add_nav(app, "scheduling.entries", _l("Schedule"))
-    add_nav(app, "scheduling.playlists", _l("Playlists"))
+    add_nav(app, "scheduling.entries", _l("Schedule"), group="screens", order=30)
+    add_nav(app, "scheduling.playlists", _l("Playlists"), group="screens", order=31)
+    add_nav(app, "scheduling.calendar", _l("Calendar"), group="screens", order=32)
+    add_panel(app, "screen", screen_panel)

@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from signage.config import instance_path, load_config
 from signage.extensions import babel, csrf, db, limiter, login_manager, migrate
 from signage.redis_client import limiter_storage_uri
-from signage.registry import add_nav, nav_entries
+from signage.registry import add_nav, nav_groups
 from signage.settings import read_all
 
 #: Feature packages wired by the factory, lowest layer first; each exposes `init_app(app)` registering its
@@ -95,36 +95,22 @@ def _register_core(app: Flask) -> None:
         auth.bp, dashboard.bp, regions_views.bp, screens.bp, groups.bp, approvals.bp, users.bp, audit_views.bp
     ):
         app.register_blueprint(bp)
-    add_nav(app, "dashboard.index", _l("Dashboard"), order=0)
-    add_nav(app, "screens.index", _l("Screens"), order=10)
-    add_nav(app, "groups.index", _l("Screen groups"), order=11)
-    add_nav(app, "approvals.index", _l("Approvals"), roles=("approver",), order=90)
-    add_nav(app, "regions.index", _l("Regions"), section="admin")
-    add_nav(app, "users.index", _l("Accounts"), roles=("admin",), section="admin")
-    add_nav(app, "audit.index", _l("Audit log"), roles=("admin",), section="admin")
+    add_nav(app, "dashboard.index", _l("Dashboard"), group="top", order=0)
+    add_nav(app, "screens.index", _l("Screens"), group="screens", order=10)
+    add_nav(app, "groups.index", _l("Screen groups"), group="screens", order=11)
+    add_nav(app, "approvals.index", _l("Approvals"), roles=("approver",), group="content", order=90)
+    add_nav(app, "regions.index", _l("Regions"), group="admin")
+    add_nav(app, "users.index", _l("Accounts"), roles=("admin",), group="admin")
+    add_nav(app, "audit.index", _l("Audit log"), roles=("admin",), group="admin")
     cli.init_app(app)
     labels.init_app(app)
     themes.init_app(app)  # the themes every package tags with (signage/themes.py)
 
     @app.context_processor
     def inject_nav():
-        items = []
-        if current_user.is_authenticated:
-            items = sorted(
-                (n for n in nav_entries(app) if not n["roles"] or current_user.has_role(*n["roles"])),
-                key=lambda n: n["order"],
-            )
-        endpoints = [n["endpoint"] for n in items]
-        current = request.endpoint or ""
-        active = current if current in endpoints else next(
-            (e for e in endpoints if e.split(".")[0] == current.split(".")[0]), None
-        )
-        return {
-            "active_endpoint": active,
-            "nav_items": [n for n in items if n["section"] == "main"],
-            "admin_nav_items": [n for n in items if n["section"] == "admin"],
-            "languages": app.config["LANGUAGES"],
-        }
+        # "ui_languages", not "languages": a view passing its content languages must not replace the switch
+        return {"nav_groups": nav_groups(app, current_user, request.endpoint),
+                "ui_languages": app.config["LANGUAGES"]}
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -6,22 +6,54 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 NAV_KEY = "signage_nav"
 PANELS_KEY = "signage_panels"
 DEMO_LOADERS_KEY = "signage_demo_loaders"
 
 
+#: The navigation's groups, in the order of the bar; "top" entries (the dashboard) stand alone before them.
+NAV_GROUPS = {
+    "content": _l("Content"),
+    "screens": _l("Screens & schedule"),
+    "sms": _l("SMS"),
+    "alerts": _l("Alerts"),
+    "admin": _l("Reports & administration"),
+}
+
+
 def add_nav(
-    app: Flask, endpoint: str, label, roles: tuple[str, ...] = (), *, order: int = 50, section: str = "main"
+    app: Flask, endpoint: str, label, roles: tuple[str, ...] = (), *, group: str, order: int = 50
 ) -> None:
     """Add a navigation entry (label is a lazy translation; roles empty = every signed-in user).
 
-    `section` "main" is the top bar, "admin" the administration menu; entries sort by `order`, then by
-    registration."""
+    `group` is a key of NAV_GROUPS (or "top" for an entry of its own); entries sort by `order` within their
+    group, then by registration. The bar shows a group as a menu, or as a plain link when the user sees one
+    entry of it."""
+    if group != "top" and group not in NAV_GROUPS:
+        raise ValueError(f"unknown navigation group {group!r}")
     app.extensions.setdefault(NAV_KEY, []).append(
-        {"endpoint": endpoint, "label": label, "roles": roles, "order": order, "section": section}
+        {"endpoint": endpoint, "label": label, "roles": roles, "order": order, "group": group}
     )
+
+
+def nav_groups(app: Flask, user, endpoint: str | None) -> list[dict]:
+    """The bar for `user` on the page of `endpoint`: [{"key", "label", "items", "active"}] in bar order, the
+    groups the user sees nothing of left out. "active" is the endpoint of the entry of the page shown (the page's
+    own, else one of its blueprint), in the group holding it."""
+    items = sorted((n for n in nav_entries(app) if user.is_authenticated and (
+        not n["roles"] or user.has_role(*n["roles"]))), key=lambda n: n["order"])
+    current = endpoint or ""
+    endpoints = [n["endpoint"] for n in items]
+    active = current if current in endpoints else next(
+        (e for e in endpoints if e.split(".")[0] == current.split(".")[0]), None)
+    groups = [{"key": n["endpoint"], "label": n["label"], "items": [n]} for n in items if n["group"] == "top"]
+    groups += [{"key": key, "label": label, "items": [n for n in items if n["group"] == key]}
+               for key, label in NAV_GROUPS.items()]
+    for g in groups:  # the entries themselves are shared by every request: marks go on the group
+        g["active"] = next((n["endpoint"] for n in g["items"] if n["endpoint"] == active), None)
+    return [g for g in groups if g["items"]]
 
 
 def add_panel(app: Flask, slot: str, panel) -> None:

@@ -17,7 +17,7 @@ def wire(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(webhooks.bp)
-    add_nav(app, "sms.index", _l("SMS"))
+    add_nav(app, "sms.index", _l("SMS"), group="sms")
     register_queue(app, views.approval_queue)
     # An update re-sends: a changed warning (new area, new instructions) must reach phones too.
     alert_raised.connect(broadcast.on_alert, app, weak=False)

@@ -1,4 +1,8 @@
-"""Screens: list, create, edit, retire — always inside the user's region subtree."""
+"""Screens: list, the screen's page, create, edit, retire — always inside the user's region subtree.
+
+The screen's page shows what the core knows (details, edit, retire) and the panels packages above register
+for it (`signage.registry.add_panel(app, "screen", ...)`: the schedule's default playlist and calendar, the
+player's pairing, status and proof of play)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from signage.extensions import db
 from signage.forms import KIND_LABELS, ScreenForm, select_choices, split_tags
 from signage.models import Region, Screen
+from signage.registry import panels
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.screens_service import DuplicateScreenName, save_screen
 from signage.signals import screens_changed
@@ -61,7 +66,15 @@ def _save(screen: Screen, form: ScreenForm, template: str, message: str):
     db.session.commit()
     screens_changed.send(current_app._get_current_object(), screen_ids=[screen.id])
     flash(message, "success")
-    return redirect(url_for("screens.index"))
+    return redirect(url_for("screens.show", screen_id=screen.id))
+
+
+@bp.route("/<int:screen_id>")
+@login_required
+def show(screen_id: int):
+    screen = get_scoped_or_404(Screen, screen_id)
+    return render_template("screens/show.html", screen=screen, kinds=KIND_LABELS,
+                           screen_panels=[panel(screen) for panel in panels("screen")])
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,4 +110,4 @@ def retire(screen_id: int):
     db.session.commit()
     screens_changed.send(current_app._get_current_object(), screen_ids=[screen.id])
     flash(_("Screen retired.") if screen.retired else _("Screen restored."), "success")
-    return redirect(url_for("screens.index"))
+    return redirect(url_for("screens.show", screen_id=screen.id))

@@ -89,4 +89,4 @@ def delete(theme_id: int):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    add_nav(app, "themes.index", _l("Themes"), roles=("approver",), section="admin")
+    add_nav(app, "themes.index", _l("Themes"), roles=("approver",), group="admin")

@@ -70,7 +70,7 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     assert font_px >= 200  # readable from across a street on a 1080p screen
     desk = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
     browser_sign_in(desk, controller.url, "phanthiet")
-    desk.goto(f"{controller.url}/schedule/screens/{screen.id}")
+    desk.goto(f"{controller.url}/screens/{screen.id}")
     desk.fill("input[name='claim-code']", code_el.text_content().replace("\u2009", ""))
     desk.click("form[action$='/pair'] button[type=submit]")
     desk.context.close()

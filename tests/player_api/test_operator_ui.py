@@ -14,7 +14,7 @@ def test_claiming_a_code_pairs_the_player_and_revoking_unpairs_it(app, login, sc
     http = app.test_client()
     started = http.post("/api/player/v1/pair", json={"device": {}}).get_json()
     ui = login("phanthiet")
-    screen_url = f"/schedule/screens/{screens[STATION].id}"
+    screen_url = f"/screens/{screens[STATION].id}"
     player_url = f"/players/screens/{screens[STATION].id}"
     response = ui.post_form(f"{player_url}/pair", {"claim-code": started["code"].lower()}, token_from=screen_url)
     assert response.status_code == 302
@@ -48,7 +48,7 @@ def test_a_district_operator_cannot_pair_or_unpair_another_districts_screen(app,
     http = app.test_client()
     started = http.post("/api/player/v1/pair", json={"device": {}}).get_json()
     ui = login("hamtan")
-    own = f"/schedule/screens/{screens[TAN_NGHIA].id}"
+    own = f"/screens/{screens[TAN_NGHIA].id}"
     other = f"/players/screens/{screens[STATION].id}"
     assert ui.post_form(f"{other}/pair", {"claim-code": started["code"]}, token_from=own).status_code == 404
     assert ui.post_form(f"{other}/revoke", {}, token_from=own).status_code == 404

@@ -45,7 +45,7 @@ def test_scheduling_on_a_screen_bumps_it_and_shows_in_its_calendar(login, build,
     entry = db.session.scalar(select(ScheduleEntry))
     assert (entry.daypart_start, entry.daypart_end, entry.priority) == ("22:00", "02:00", 70)
     assert versions.counter(station.id) != before
-    page = ui.get(f"/schedule/screens/{station.id}").get_data(as_text=True)
+    page = ui.get(f"/screens/{station.id}").get_data(as_text=True)
     calendar = page.split('id="calendar"')[1]
     assert "Buổi sáng" in calendar and "<td>22:00</td>" in calendar
 
@@ -64,7 +64,7 @@ def test_district_operator_cannot_reach_another_districts_playlists_or_screens(l
     playlist = build.playlist("Phan Thiết", [], region=demo["BT-PT"])
     ui = login("hamtan")
     assert ui.get(f"/schedule/playlists/{playlist.id}").status_code == 404
-    assert ui.get(f"/schedule/screens/{screens[STATION].id}").status_code == 404
+    assert ui.get(f"/screens/{screens[STATION].id}").status_code == 404
     assert "Phan Thiết" not in ui.get("/schedule/playlists").get_data(as_text=True)
     own = build.playlist("Hàm Tân", [], region=demo["BT-HT"])
     form = {"name": "Lấn", "region_id": demo["BT-HT"].id, "playlist_id": own.id, "screens": [screens[STATION].id],
@@ -126,7 +126,7 @@ def test_screen_page_shows_proof_of_play(login, build, screens, player_for, cont
     player.post("/api/player/v1/plays", json={"plays": [{"id": "u1", "item_type": "slide", "item_id": 9,
                                                           "started_at": started, "duration_s": 10,
                                                           "name": "Biển Mũi Né"}]})
-    page = login("phanthiet").get(f"/schedule/screens/{screens[STATION].id}").get_data(as_text=True)
+    page = login("phanthiet").get(f"/screens/{screens[STATION].id}").get_data(as_text=True)
     plays = page.split('id="plays"')[1].split("</section>")[0]
     assert "Biển Mũi Né" in plays and "1 lượt phát" in plays
 
@@ -140,7 +140,7 @@ def test_a_district_operator_sets_the_districts_default_and_its_screens_show_whe
     response = ui.post_form(f"/schedule/defaults/{demo['BT-PT'].id}", {field: playlist.id},
                             token_from="/schedule/defaults")
     assert response.status_code == 303
-    page = ui.get(f"/schedule/screens/{screens[STATION].id}").get_data(as_text=True)
+    page = ui.get(f"/screens/{screens[STATION].id}").get_data(as_text=True)
     assert "Phan Thiết mặc định" in page and "Thành phố Phan Thiết" in page
     assert 'id="inherited-default"' in page
 
