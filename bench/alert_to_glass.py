@@ -20,7 +20,7 @@ import multiprocessing as mp
 import random
 import time
 
-from fleet import create_fleet
+from fleet_polling import create_fleet
 from player_bench_env import BenchEnv, gunicorn_settings, pair_screen, percentile
 
 CHROMIUM = "/usr/bin/chromium"

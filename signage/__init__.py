@@ -25,7 +25,7 @@ from signage.settings import read_all
 
 #: Feature packages wired by the factory, lowest layer first; each exposes `init_app(app)` registering its
 #: blueprints, CLI commands and navigation entries, and declares its settings in `<package>.settings.SETTINGS`.
-FEATURE_PACKAGES = ("content", "sms", "scheduling", "alerts", "players", "reports")
+FEATURE_PACKAGES = ("content", "sms", "scheduling", "alerts", "players", "fleet", "reports")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -12,7 +12,7 @@ import grimp
 
 from signage.config import PROJECT_ROOT
 
-PACKAGES = ("signage", "content", "sms", "scheduling", "alerts", "players", "reports")
+PACKAGES = ("signage", "content", "sms", "scheduling", "alerts", "players", "fleet", "reports")
 
 
 def test_the_layer_contract_is_kept():

@@ -5,7 +5,7 @@ Each simulated screen holds its own token and ETag and polls on its own schedule
 manifest on their next poll, as after a real edit. Latency is measured from the moment each poll was
 due (so a client that falls behind is counted, not hidden). Loopback only, bounded in time.
 
-    .venv/bin/python bench/fleet.py [--screens 10000] [--period 30] [--seconds 60]
+    .venv/bin/python bench/fleet_polling.py [--screens 10000] [--period 30] [--seconds 60]
 """
 
 from __future__ import annotations

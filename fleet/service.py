@@ -1,0 +1,198 @@
+"""The I/O around fleet.rules: read every screen's state, open and close incidents, decide and queue the
+technicians' emails; and the operators' changes to an incident (acknowledge, note, resolve).
+
+Contract:
+- `run(now)` (the job every minute, fleet.jobs) is idempotent: an incident is opened by an insert that the
+  unique (screen_id, cause, active) turns into nothing when one is open already (two runs, or a run racing
+  another, never open two), and closed by `UPDATE … WHERE active IS TRUE` (never twice). A breach that
+  lasts opens one incident, however many heartbeats and runs it spans.
+- The email about an incident is decided once (`notice` set where it is NULL) and queued with the job id
+  `fleet-notify-<incident>-<event>`; fleet.notify sends it at most once per technician.
+- Operators' changes go through the ORM (audited by signage.audit), each a forward-only compare-and-set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fleet import rules
+from fleet.models import FleetRule, Incident, IncidentNote
+from fleet.rules import RULE_FIELDS, Rules, ScreenState
+from players.heartbeat import latest
+from signage.extensions import db
+from signage.models import Region, Screen
+from signage.redis_client import get_queue
+from signage.timeutil import local_tz
+
+QUEUE = "default"
+
+
+class IncidentError(Exception):
+    """An operator's change that cannot be made; `code` names why (the view translates it)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def insert_ignoring_duplicates(table, rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING (a unique constraint says the row is there already); rows inserted."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return db.session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing()).rowcount
+
+
+# ---------------------------------------------------------------- reading the fleet
+
+
+def default_rules() -> Rules:
+    return Rules(**{name: int(current_app.config[f"FLEET_RULE_{name.upper()}"]) for name in RULE_FIELDS})
+
+
+def rules_by_region() -> dict[int, Rules]:
+    """The effective rule set of every region (defaults, then each region's overrides down the tree)."""
+    overrides = {row.region_id: {name: getattr(row, name) for name in RULE_FIELDS}
+                 for row in db.session.scalars(select(FleetRule))}
+    defaults = default_rules()
+    return {rid: rules.resolve(defaults, overrides, path)
+            for rid, path in db.session.execute(select(Region.id, Region.path))}
+
+
+def screen_states(screen_rows: Iterable) -> list[ScreenState]:
+    """States from (id, region_id, poll_interval) rows and each screen's last heartbeat."""
+    screen_rows = list(screen_rows)
+    beats = latest([r.id for r in screen_rows])
+    states = []
+    for r in screen_rows:
+        beat = beats.get(r.id) or {}
+        states.append(ScreenState(
+            screen_id=r.id, region_id=r.region_id, poll_interval_s=r.poll_interval or 30,
+            last_seen_ms=beat.get("last_seen_ms"), stale_since_ms=beat.get("stale_since_ms"),
+            free_storage=beat.get("free_storage"), diagnostics=beat.get("diagnostics") or {}))
+    return states
+
+
+def live_screens():
+    return db.session.execute(select(Screen.id, Screen.region_id, Screen.poll_interval)
+                              .where(Screen.retired_at.is_(None))).all()
+
+
+# ---------------------------------------------------------------- the evaluation
+
+
+@dataclass
+class RunResult:
+    opened: int = 0
+    closed: int = 0
+    queued: int = 0
+
+
+def apply(breaches: dict[tuple[int, str], dict], region_of: dict[int, int], now: datetime) -> RunResult:
+    """Open an incident for each new breach, close the open ones that no longer breach. Commits."""
+    result = RunResult()
+    open_now = {(row.screen_id, row.cause): row.id for row in db.session.execute(
+        select(Incident.id, Incident.screen_id, Incident.cause).where(Incident.active.is_(True)))}
+    new = [{"screen_id": sid, "cause": cause, "detail": detail, "region_id": region_of[sid], "status": "open",
+            "active": True, "opened_at": now}
+           for (sid, cause), detail in breaches.items() if (sid, cause) not in open_now]
+    result.opened = insert_ignoring_duplicates(Incident.__table__, new)
+    gone = [iid for key, iid in open_now.items() if key not in breaches]
+    if gone:
+        result.closed = db.session.execute(
+            update(Incident).where(Incident.id.in_(gone), Incident.active.is_(True))
+            .values(status="closed", active=None, closed_at=now, closed_reason="recovered")
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    # the technicians told of an incident are told it is over (deterministic job id: queued once)
+    told = db.session.scalars(select(Incident.id).where(Incident.id.in_(gone), Incident.notice == "sent")) \
+        if gone else []
+    for iid in told:
+        queue_notification(iid, "closed")
+        result.queued += 1
+    return result
+
+
+def decide_notices(now: datetime) -> int:
+    """Decide the email of each open incident past its grace period; queue the ones to send. Returns how
+    many were queued."""
+    cfg = current_app.config
+    grace = timedelta(minutes=cfg["FLEET_NOTIFY_GRACE_MIN"])
+    cooldown = timedelta(minutes=cfg["FLEET_NOTIFY_COOLDOWN_MIN"])
+    waiting = db.session.execute(select(Incident.id, Incident.screen_id, Incident.cause, Incident.opened_at).where(
+        Incident.active.is_(True), Incident.notice.is_(None), Incident.opened_at <= now - grace)).all()
+    queued = 0
+    local = now.astimezone(local_tz()).time()
+    for row in waiting:
+        last_sent = db.session.scalar(select(func.max(Incident.opened_at)).where(
+            Incident.screen_id == row.screen_id, Incident.cause == row.cause, Incident.notice == "sent",
+            Incident.id != row.id))
+        decision = rules.notice(row.cause, row.opened_at, now, local_now=local, grace=grace, cooldown=cooldown,
+                                last_sent=last_sent, quiet=cfg["FLEET_QUIET_HOURS"])
+        if decision == "wait":
+            continue
+        claimed = db.session.execute(update(Incident).where(Incident.id == row.id, Incident.notice.is_(None))
+                                     .values(notice=decision).execution_options(synchronize_session=False))
+        db.session.commit()
+        if claimed.rowcount == 1 and decision == "send":
+            queue_notification(row.id, "opened")
+            queued += 1
+    return queued
+
+
+def queue_notification(incident_id: int, event: str) -> None:
+    get_queue(QUEUE).enqueue("fleet.jobs.notify_job", incident_id, event, job_id=f"fleet-notify-{incident_id}-{event}",
+                             job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400)
+
+
+def run(now: datetime) -> RunResult:
+    """One evaluation of the whole fleet at `now`."""
+    screens = live_screens()
+    breaches = rules.evaluate(screen_states(screens), rules_by_region(), now)
+    result = apply(breaches, {r.id: r.region_id for r in screens}, now)
+    result.queued += decide_notices(now)
+    return result
+
+
+# ---------------------------------------------------------------- operators' changes
+
+
+def _lock(incident: Incident) -> None:
+    """Read the row again under a row lock (PostgreSQL; SQLite has one writer at a time), so the check that
+    follows sees what another operator or the evaluation wrote last."""
+    db.session.refresh(incident, with_for_update=True)
+
+
+def acknowledge(incident: Incident, user, now: datetime) -> None:
+    _lock(incident)
+    if incident.status != "open":
+        db.session.rollback()
+        raise IncidentError("not_open")
+    incident.status, incident.acknowledged_at, incident.acknowledged_by_id = "acknowledged", now, user.id
+    db.session.commit()
+
+
+def resolve(incident: Incident, user, now: datetime) -> None:
+    _lock(incident)
+    if incident.status == "closed":
+        db.session.rollback()
+        raise IncidentError("closed")
+    incident.status, incident.active, incident.closed_at = "closed", None, now
+    incident.closed_reason, incident.closed_by_id = "resolved", user.id
+    db.session.commit()
+
+
+def add_note(incident: Incident, user, text: str, now: datetime) -> IncidentNote:
+    text = text.strip()
+    if not text:
+        raise IncidentError("empty_note")
+    note = IncidentNote(incident_id=incident.id, user_id=user.id, text=text[:4000], created_at=now)
+    db.session.add(note)
+    db.session.commit()
+    return note

@@ -1,0 +1,144 @@
+"""The operators' fleet pages (`/fleet/`): every screen of the operator's region subtree with its state, last
+contact, what it shows, player version and open incidents (filters; `fleet.js` polls `/fleet/state.json`
+and updates the table in place), and the incidents (list, page, acknowledge / note / resolve — every change
+through fleet.service, audited by signage.audit). Scoped with signage.scoping like every view."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fleet import service
+from fleet.labels import CAUSE_LABELS, STATUS_LABELS
+from fleet.models import Incident
+from fleet.rules import CAUSES
+from players.status import screen_statuses
+from signage.extensions import db
+from signage.models import Region, Screen
+from signage.registry import add_nav
+from signage.scoping import get_scoped_or_404, scoped_regions, scoped_select
+from signage.timeutil import utcnow
+
+bp = Blueprint("fleet", __name__, url_prefix="/fleet", template_folder="templates", static_folder="static")
+
+STATES = ("online", "offline", "never", "incident")
+ERRORS = {
+    "not_open": _l("This incident was acknowledged or closed already."),
+    "closed": _l("This incident is closed already."),
+    "empty_note": _l("Write a note first."),
+}
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def _filters() -> dict:
+    region_id = request.args.get("region", type=int)
+    state = request.args.get("state", "")
+    return {"region": region_id, "state": state if state in STATES else "", "q": request.args.get("q", "").strip()}
+
+
+def _fleet_rows(filters: dict) -> list[dict]:
+    query = scoped_select(Screen).where(Screen.retired_at.is_(None)).order_by(Region.path, Screen.name)
+    if filters["region"]:
+        region = get_scoped_or_404(Region, filters["region"])
+        query = query.where(Region.path.startswith(region.path))
+    if filters["q"]:
+        query = query.where(Screen.name.ilike(f"%{filters['q']}%"))
+    screens = list(db.session.scalars(query))
+    incidents = defaultdict(list)
+    for incident in db.session.scalars(select(Incident).where(
+            Incident.active.is_(True), Incident.screen_id.in_([s.id for s in screens])).order_by(Incident.opened_at)):
+        incidents[incident.screen_id].append(incident)
+    rows = []
+    for status in screen_statuses(screens):
+        screen = status["screen"]
+        state = "online" if status["online"] else ("offline" if status["last_seen"] else "never")
+        capture = status.get("capture")  # the players' capture of the glass, when they report one
+        row = {
+            "id": screen.id, "name": screen.name, "region": screen.region.name, "state": state,
+            "last_seen": status["last_seen"].strftime("%d/%m %H:%M:%S") if status["last_seen"] else "",
+            "thumbnail": (capture or {}).get("url") or status["thumbnail"] or "",
+            "thumbnail_kind": "capture" if capture else ("render" if status["thumbnail"] else ""),
+            "playing": status["playing_name"], "version": status["app_version"],
+            "incidents": [{"id": i.id, "cause": i.cause, "label": str(CAUSE_LABELS[i.cause]),
+                           "url": url_for("fleet.incident", incident_id=i.id)} for i in incidents[screen.id]],
+        }
+        if filters["state"] == "incident" and not row["incidents"]:
+            continue
+        if filters["state"] in ("online", "offline", "never") and row["state"] != filters["state"]:
+            continue
+        rows.append(row)
+    return rows
+
+
+@bp.get("/")
+def index():
+    filters = _filters()
+    return render_template("fleet/index.html", rows=_fleet_rows(filters), filters=filters,
+                           regions=scoped_regions(), labels=_state_labels())
+
+
+@bp.get("/state.json")
+def state():
+    labels = {k: str(v) for k, v in _state_labels().items()}
+    return jsonify({"at": utcnow().isoformat(), "rows": _fleet_rows(_filters()), "labels": labels})
+
+
+def _state_labels() -> dict:
+    return {"online": _l("online"), "offline": _l("offline"), "never": _l("never seen"),
+            "capture": _l("captured by the player"), "render": _l("server render")}
+
+
+@bp.get("/incidents")
+def incidents():
+    status = request.args.get("status", "active")
+    cause = request.args.get("cause", "")
+    query = scoped_select(Incident).order_by(Incident.opened_at.desc())
+    if status == "active":
+        query = query.where(Incident.active.is_(True))
+    elif status in STATUS_LABELS:
+        query = query.where(Incident.status == status)
+    if cause in CAUSES:
+        query = query.where(Incident.cause == cause)
+    return render_template("fleet/incidents.html", incidents=list(db.session.scalars(query.limit(500))),
+                           status=status, cause=cause, causes=CAUSE_LABELS, statuses=STATUS_LABELS)
+
+
+@bp.get("/incidents/<int:incident_id>")
+def incident(incident_id: int):
+    return render_template("fleet/incident.html", incident=get_scoped_or_404(Incident, incident_id),
+                           causes=CAUSE_LABELS, statuses=STATUS_LABELS)
+
+
+@bp.post("/incidents/<int:incident_id>/<action>")
+def change(incident_id: int, action: str):
+    incident = get_scoped_or_404(Incident, incident_id)
+    try:
+        if action == "acknowledge":
+            service.acknowledge(incident, current_user, utcnow())
+        elif action == "resolve":
+            service.resolve(incident, current_user, utcnow())
+        elif action == "note":
+            service.add_note(incident, current_user, request.form.get("text", ""), utcnow())
+        else:
+            abort(404)
+    except service.IncidentError as exc:
+        flash(str(ERRORS.get(exc.code, exc.code)), "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("fleet.incident", incident_id=incident_id))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_nav(app, "fleet.index", _l("Fleet"), group="screens", order=25)
+    add_nav(app, "fleet.incidents", _l("Incidents"), group="screens", order=26)
