@@ -7,8 +7,9 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from signage.db_types import UTCDateTime
@@ -89,8 +90,15 @@ class User(Audited, UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        # Bumping session_version (password change, deactivation) logs out every session of the user.
+        # The session generation travels in the session and the remember-me cookie; `auth.load_user` compares
+        # it on each request, so bumping it (`end_sessions`) ends every session and cookie of the account.
         return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every existing session of this account stops working at its next request (sign-out, and any
+        change of password, role, region or active: see `_end_sessions_on_account_changes`). One atomic
+        increment in SQL: two bumps at once never land on the same generation."""
+        self.session_version = User.session_version + 1
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -102,6 +110,23 @@ class User(Audited, UserMixin, db.Model):
 
     def can_see(self, region: Region | None) -> bool:
         return self.region.contains(region)
+
+
+#: A change to any of these ends the account's sessions: a cookie copied earlier must not keep the old powers.
+SESSION_ENDING_FIELDS = ("password_hash", "role", "region_id", "active")
+
+
+@event.listens_for(Session, "before_flush")
+def _end_sessions_on_account_changes(session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, User):
+            continue
+        state = sa_inspect(obj)
+        for name in SESSION_ENDING_FIELDS:
+            history = state.attrs[name].history
+            if history.added and history.deleted and history.added[0] != history.deleted[0]:
+                obj.end_sessions()
+                break
 
 
 class ScreenKind(enum.StrEnum):

@@ -70,6 +70,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Ends this account's sessions everywhere, not only this cookie: a copy taken before sign-out is dead too.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -67,12 +67,10 @@ def edit(user_id: int):
 
 
 def _apply(user: User, form: UserForm) -> None:
-    was_active = user.active
     user.display_name = (form.display_name.data or "").strip()
     user.role = form.role.data
     user.region_id = require_region_in_scope(form.region_id.data).id
     user.active = form.active.data
     if form.password.data:
         user.set_password(form.password.data)
-    if user.id and (form.password.data or (was_active and not user.active)):
-        user.session_version += 1  # signs the account out everywhere
+    # a new password, role, region or deactivation ends the account's sessions (signage.models, at flush)
