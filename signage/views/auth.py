@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -43,10 +44,19 @@ def roles_required(*roles: str):
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("dashboard.index")
+def safe_next(target: str | None) -> str:
+    r"""`target` when it is a path on this site, else the dashboard.
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so "/%09/evil.example"
+    (a tab, decoded) and "/\evil.example" lead off-site like "//evil.example": a target with any control
+    character, space or backslash is refused, and what is left must be a path with neither scheme nor host."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ch <= " " or ch == "\x7f" for ch in target)):
+        return url_for("dashboard.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("dashboard.index")
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,7 +71,7 @@ def login():
             session.clear()
             login_user(user, remember=form.remember.data)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -87,4 +97,4 @@ def set_language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
