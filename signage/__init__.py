@@ -88,7 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_core(app: Flask) -> None:
-    from signage import cli, labels
+    from signage import cli, labels, public_url
     from signage.views import approvals, audit_views, auth, dashboard, groups, regions_views, screens, themes, users
 
     for bp in (
@@ -105,6 +105,7 @@ def _register_core(app: Flask) -> None:
     cli.init_app(app)
     labels.init_app(app)
     themes.init_app(app)  # the themes every package tags with (signage/themes.py)
+    public_url.init_app(app)  # admins see on the dashboard when QR and SMS links lead nowhere
 
     @app.context_processor
     def inject_nav():

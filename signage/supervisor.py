@@ -6,23 +6,27 @@ Children get SIGTERM on Ctrl-C (or when any of them dies) and are waited for, so
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from flask import current_app
 from redis.exceptions import RedisError
 
+from signage import public_url
 from signage.config import DEFAULT_SECRET_KEY, default_redis_url, instance_path, is_loopback
 from signage.demo import DEMO_PASSWORD, DEMO_USERS
 from signage.embedded_redis import RedisSocketInUse, start_redis
 from signage.redis_client import URGENT_QUEUE, redis_from_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("signage.serve")
 
 
 def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
@@ -49,6 +53,14 @@ def _port_free(bind: str) -> bool:
     return True
 
 
+def _check_public_url(url: str, bind: str, redis_url: str) -> None:
+    """Warn (and tell admins on the dashboard) when QR codes and SMS links would lead nowhere."""
+    found = public_url.check(url, bind)
+    for problem in found:
+        log.warning("Public address: %s", public_url.describe(problem))
+    public_url.record(redis_from_url(redis_url), found)
+
+
 def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
     """Exit status 0 after Ctrl-C; 1 when a child died (everything else is stopped); 2 when it cannot start."""
     if current_app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not is_loopback(bind):
@@ -62,6 +74,8 @@ def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
               f"make run BIND=127.0.0.1:8001", file=sys.stderr)
         return 2
     env = dict(os.environ)
+    # QR codes and SMS links name the address served, the same in every child
+    env["PUBLIC_BASE_URL"] = public_url.for_serve(bind, env, current_app.config["PUBLIC_BASE_URL"])
     procs: list[tuple[str, subprocess.Popen]] = []
     instance = instance_path()
     stopping = failed = False
@@ -108,10 +122,14 @@ def run(bind: str, rq_workers: int = 1, setup_demo: bool = False) -> int:
         print(f"\n  Operator UI:   http://{host}/", flush=True)
         print(f"  Player:        http://{host}/play", flush=True)
         print(f"  Redis:         {env['REDIS_URL']}", flush=True)
+        derived = "" if os.environ.get("PUBLIC_BASE_URL") else " (from the bind address; set PUBLIC_BASE_URL to change)"
+        print(f"  Public links:  {env['PUBLIC_BASE_URL']}{derived}", flush=True)
         print(f"  Demo logins (password {DEMO_PASSWORD}):", flush=True)
         for username, role, code, display in DEMO_USERS:
             print(f"    {username:<10} {role.value:<9} {code:<6} {display}", flush=True)
         print("  Ctrl-C stops everything.\n", flush=True)
+        threading.Thread(target=_check_public_url, args=(env["PUBLIC_BASE_URL"], bind, env["REDIS_URL"]),
+                         daemon=True, name="public-url-check").start()
         while not stopping:
             for name, proc in procs:
                 if proc.poll() is not None:

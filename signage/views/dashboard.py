@@ -19,5 +19,6 @@ bp = Blueprint("dashboard", __name__)
 def index():
     active = scoped_select(Screen).where(Screen.retired_at.is_(None)).subquery()
     by_kind = db.session.execute(select(active.c.kind, func.count()).group_by(active.c.kind)).all()
-    widgets = [panel() for panel in panels("dashboard")]  # added by other packages: signage.add_panel
+    # added by other packages (signage.add_panel); a panel with nothing to say gives None
+    widgets = [w for w in (panel() for panel in panels("dashboard")) if w is not None]
     return render_template("dashboard.html", by_kind=dict(by_kind), widgets=widgets)
