@@ -5,6 +5,10 @@
 // same manifest and a synced clock shows the same item. The fallback loops from the epoch. The language
 // rotates once per loop through the screen's languages; each item uses its asset in that language,
 // falling back to Vietnamese, then to any asset it has.
+//
+// On a running-text strip (screen kind 'ticker') the ticker fills the whole display: while one runs it IS
+// the content, so nothing is picked under it (no play is recorded, no item reported as playing), and an item
+// playing when a ticker starts is cut at that instant. Items play on the strip when no ticker runs.
 
 function playable(items, failed) {
   return (items || []).filter(function (it) {
@@ -39,8 +43,13 @@ function nextBoundary(timeline, t) {
   return next;
 }
 
-// Returns {key, item, lang, asset, start, end, entryId, source} or null when nothing can play.
+export function isStrip(manifest) {
+  return !!(manifest && manifest.screen && manifest.screen.kind === 'ticker');
+}
+
+// Returns {key, item, lang, asset, start, end, entryId, source} or null when nothing can (or may) play.
 export function pick(manifest, t, failed) {
+  if (isStrip(manifest) && activeTickers(manifest, t).length) return null;
   var timeline = manifest.timeline || [];
   var languages = (manifest.screen && manifest.screen.languages && manifest.screen.languages.length)
     ? manifest.screen.languages : ['vi'];
@@ -70,6 +79,7 @@ export function pick(manifest, t, failed) {
   }
   var item = items[index];
   var lang = languages[((cycle % languages.length) + languages.length) % languages.length];
+  if (isStrip(manifest)) limit = Math.min(limit, nextTickerChange(manifest, t));
   var end = Math.min(start + item.duration_s * 1000, limit);
   var entryId = seg && source === 'entry' ? seg.entry_id : null;
   return {
