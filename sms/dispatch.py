@@ -1,7 +1,13 @@
 """Dispatch: materialise one message row per recipient, claim rows one at a time (compare-and-set), send
 through the gateway under the sender's token bucket, and move states forward only (`advance`, with the
 state diagram and the order, is in sms.models next to `MessageState`) — except a send the gateway refused
-with a Retry-After longer than a worker sleeps, which goes back to `queued`, due then (`requeue_after`).
+for now (429 with its Retry-After, 5xx, no connection), which goes back to `queued`, due after the wait
+(`park`): one HTTP attempt per claim, and no worker ever sleeps through a wait while other rows are due.
+
+The database is the only record of what must be sent and when: every row carries its due time
+(`not_before`), and `enqueued_at` says whether a batch job holds it (`hand_out`). RQ jobs only speed things
+up; the minute sweep (sms.jobs) re-dispatches whatever is due and not in flight, so a flushed or restarted
+Redis loses nothing.
 
 Crash safety: a row is committed as `sending` before the HTTP request. A row found in `sending` after its
 lease has expired belongs to a worker that died: it is never re-sent blindly — the gateway is asked whether
@@ -12,11 +18,11 @@ becomes `unknown` with `needs_review` for a human to decide.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
 from signage.redis_client import get_redis
@@ -29,7 +35,7 @@ from sms.models import Campaign, CampaignStatus, Message, MessageState, advance
 from sms.optouts import ALL_KINDS, opt_out, recipient_facts
 from sms.render import optout_link, pick_language, render_body
 from sms.schedule import Schedule
-from sms.status import CARRIER_OPT_OUT
+from sms.status import CARRIER_OPT_OUT, record_status
 from sms.throttle import Rate, TokenBucket
 
 log = logging.getLogger(__name__)
@@ -70,8 +76,20 @@ def materialise(campaign: Campaign, *, now: datetime, occurrence: str = "once", 
                              attempts=0, provider_sid="", error_code="", error_message="", skip_reason="",
                              needs_review=False))
         if rows:
-            db.session.execute(Message.__table__.insert(), rows)
-            db.session.commit()
+            try:
+                db.session.execute(Message.__table__.insert(), rows)
+                db.session.commit()
+            except IntegrityError:  # another dispatcher (the sweep, a follow-up) created some of them first
+                db.session.rollback()
+                for row in rows:
+                    try:
+                        db.session.execute(Message.__table__.insert(), [row])
+                        db.session.commit()
+                    except IntegrityError:
+                        db.session.rollback()
+                        continue
+                    created += 1
+                continue
             created += len(rows)
     return created
 
@@ -99,7 +117,8 @@ def claim(msg: Message, now: datetime) -> bool:
     """queued → sending (compare-and-set, committed): exactly one worker wins a row."""
     result = db.session.execute(
         update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
-        .values(state=S.SENDING.value, claimed_at=now, attempts=Message.attempts + 1)
+        .values(state=S.SENDING.value, claimed_at=now, attempts=Message.attempts + 1,
+                first_tried_at=func.coalesce(Message.first_tried_at, now))
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
@@ -133,7 +152,7 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
         if msg.promotional and alert_sms_pending(contact.id):  # an alert to this number goes first
             until = now + ALERT_FIRST_WAIT
             db.session.execute(update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
-                               .values(not_before=until, skip_reason="alert_first")
+                               .values(not_before=until, skip_reason="alert_first", enqueued_at=None)
                                .execution_options(synchronize_session=False))
             db.session.commit()
             return "deferred", until
@@ -144,7 +163,7 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
             return "skipped", None
         if decision.action is Action.DEFER:
             db.session.execute(update(Message).where(Message.id == msg.id, Message.state == S.QUEUED.value)
-                               .values(not_before=decision.until, skip_reason=decision.reason)
+                               .values(not_before=decision.until, skip_reason=decision.reason, enqueued_at=None)
                                .execution_options(synchronize_session=False))
             db.session.commit()
             return "deferred", decision.until
@@ -157,61 +176,72 @@ def check_and_claim(msg: Message, now: datetime) -> tuple[str, datetime | None]:
                 pass
 
 
-#: The longest wait a worker sleeps through before retrying a send (the backoff's ceiling). A gateway asking
-#: for longer (Retry-After) gets the row back in the queue until then, like any deferred row.
-MAX_INLINE_WAIT = 30
-
-
-def requeue_after(msg_id: int, delay: float, attempts: int) -> bool:
-    """sending → queued, due in `delay` seconds. Only for a send the gateway refused (an HTTP answer, so it
-    certainly did not take the message); `attempts` carries the HTTP attempts made so far over to the retry."""
+def park(msg_id: int, delay: float, reason: str, note: str = "") -> bool:
+    """sending → queued, due in `delay` seconds, not in flight. Only for a send the gateway refused (an HTTP
+    answer, so it certainly did not take the message): a worker never sleeps through a Retry-After or a
+    backoff, it parks the row and goes on with the others. `note` tells the operator why it waits."""
     result = db.session.execute(
         update(Message).where(Message.id == msg_id, Message.state == S.SENDING.value)
-        .values(state=S.QUEUED.value, not_before=utcnow() + timedelta(seconds=delay), attempts=attempts,
-                skip_reason="retry_after")
+        .values(state=S.QUEUED.value, not_before=utcnow() + timedelta(seconds=delay), skip_reason=reason,
+                enqueued_at=None, error_message=note)
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
 
+def retry_delay(attempt: int, retry_after: float | None, *, base: float, cap: float) -> float:
+    """Seconds until the next attempt: the gateway's Retry-After when it gave one, else base × 2^(attempt-1);
+    never more than `cap`."""
+    wanted = retry_after if retry_after is not None else base * 2 ** (max(attempt, 1) - 1)
+    return min(max(wanted, 0.0), cap)
+
+
+def retries_until(msg: Message) -> datetime | None:
+    """Emergency and public-service messages keep retrying until this time after their first attempt
+    (SMS_URGENT_RETRY_HOURS); None for promotional ones (SMS_MAX_ATTEMPTS counts their attempts)."""
+    if msg.campaign.kind == CampaignKind.PROMOTIONAL or msg.first_tried_at is None:
+        return None
+    return msg.first_tried_at + timedelta(hours=float(current_app.config["SMS_URGENT_RETRY_HOURS"]))
+
+
 def deliver(msg_id: int) -> str:
-    """Send one claimed (`sending`) message, retrying 429/5xx with backoff; record the outcome.
-    The caller took the first attempt's tokens before claiming (a row never waits in `sending` for tokens).
-    Returns "deferred" when the gateway asked for a wait longer than a worker sleeps (the row is queued
-    again, due then), else "done"."""
+    """Make one HTTP attempt for a claimed (`sending`) message and record the outcome. The caller took the
+    tokens before claiming (a row never waits in `sending` for tokens). A transient refusal (429, 5xx, no
+    connection) parks the row, due after the Retry-After or the backoff, and returns "deferred"; the row
+    fails when its retries are used up (SMS_MAX_ATTEMPTS; emergency and public-service messages: retried
+    for SMS_URGENT_RETRY_HOURS). Else "done"."""
     msg = db.session.get(Message, msg_id)
-    gateway = get_gateway()
     cfg = current_app.config
-    tb = bucket(gateway.sender)
-    attempts, base = int(cfg["SMS_MAX_ATTEMPTS"]), float(cfg["SMS_RETRY_BASE_SECONDS"])
-    out = _outgoing(msg)
-    first = min(max(msg.attempts or 1, 1), attempts)  # > 1 when a Retry-After put the row back in the queue
-    for attempt in range(first, attempts + 1):
-        try:
-            result = gateway.send(out)
-        except GatewayError as exc:
-            if exc.permanent or attempt == attempts:
-                suffix = "" if exc.permanent else f" (gave up after {attempts} attempts)"
-                advance(msg_id, S.FAILED, error_code=exc.code or str(exc.status), error_message=str(exc) + suffix)
-                if exc.code == CARRIER_OPT_OUT:
-                    opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
-                return "done"
-            delay = exc.retry_after or min(base * 2 ** (attempt - 1), MAX_INLINE_WAIT)
-            log.warning("SMS %s: %s (HTTP %s), retry in %.1fs", msg_id, exc, exc.status, delay)
-            if delay > MAX_INLINE_WAIT:
-                requeue_after(msg_id, delay, attempt)
-                return "deferred"
-            time.sleep(delay)
-            if tb is not None:
-                tb.take(msg.segments, urgent=msg.campaign.urgent)
-            continue
-        except AmbiguousSend as exc:
-            resolve_unknown(msg, note=f"ambiguous send: {exc}")
+    try:
+        result = get_gateway().send(_outgoing(msg))
+    except GatewayError as exc:
+        attempt = msg.attempts or 1
+        code = exc.code or str(exc.status)
+        if exc.permanent:
+            advance(msg_id, S.FAILED, error_code=code, error_message=str(exc))
+            if exc.code == CARRIER_OPT_OUT:
+                opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
             return "done"
-        advance(msg_id, S.SENT, provider_sid=result.sid, sent_at=utcnow())
-        if result.state is not S.SENT:  # the gateway already knows the outcome
-            advance(msg_id, result.state)
+        delay = retry_delay(attempt, exc.retry_after, base=float(cfg["SMS_RETRY_BASE_SECONDS"]),
+                            cap=float(cfg["SMS_RETRY_MAX_SECONDS"]))
+        until = retries_until(msg)
+        gives_up = (utcnow() + timedelta(seconds=delay) > until) if until is not None \
+            else attempt >= int(cfg["SMS_MAX_ATTEMPTS"])
+        if gives_up:
+            advance(msg_id, S.FAILED, error_code=code,
+                    error_message=f"{exc} (gave up after {attempt} attempts)")
+            return "done"
+        log.warning("SMS %s: %s (HTTP %s), parked for %.1fs", msg_id, exc, exc.status, delay)
+        reason = "retry_after" if exc.retry_after is not None else "gateway_retry"
+        park(msg_id, delay, reason, note=f"waiting: gateway answered {code} ({exc}); attempt {attempt}")
+        return "deferred"
+    except AmbiguousSend as exc:
+        resolve_unknown(msg, note=f"ambiguous send: {exc}")
         return "done"
+    advance(msg_id, S.SENT, provider_sid=result.sid, sent_at=utcnow(), error_message="")
+    if result.state is not S.SENT:  # the gateway already knows the outcome
+        advance(msg_id, result.state)
+    return "done"
 
 
 def resolve_unknown(msg: Message, note: str = "") -> str:
@@ -242,6 +272,34 @@ def recover_stale(campaign_id: int, now: datetime) -> dict[str, int]:
     for msg in stale:
         outcome[resolve_unknown(msg, note="worker stopped mid-send")] += 1
     return outcome
+
+
+def reconcile(now: datetime, limit: int = 500) -> dict[str, int]:
+    """Ask the gateway about messages still `sent` SMS_RECONCILE_AFTER_MINUTES after they went (their status
+    callbacks were missed, e.g. while the controller was down) and record what it says, forward only. A row
+    is asked again at most once per that period. Returns {"checked", "moved", "unavailable"}."""
+    after = timedelta(minutes=float(current_app.config["SMS_RECONCILE_AFTER_MINUTES"]))
+    rows = db.session.execute(select(Message.id, Message.provider_sid).where(
+        Message.state == S.SENT.value, Message.sent_at < now - after, Message.provider_sid != "",
+        or_(Message.checked_at.is_(None), Message.checked_at < now - after)).order_by(Message.sent_at)
+        .limit(limit)).all()
+    gateway = get_gateway()
+    counts = {"checked": 0, "moved": 0, "unavailable": 0}
+    for mid, sid in rows:
+        try:
+            found = gateway.fetch(sid, mid)
+        except LookupUnavailable as exc:
+            log.warning("reconciliation stopped: the gateway cannot be asked (%s)", exc)
+            counts["unavailable"] += 1
+            break
+        db.session.execute(update(Message).where(Message.id == mid).values(checked_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        counts["checked"] += 1
+        if found is not None and record_status(mid, found.state, sid=sid, error_code=found.error_code,
+                                               price=found.price):
+            counts["moved"] += 1
+    return counts
 
 
 def _precheck(msg: Message, now: datetime) -> Action:
@@ -280,6 +338,45 @@ def due_message_ids(campaign_id: int, now: datetime) -> list[int]:
     return list(db.session.scalars(select(Message.id).where(
         Message.campaign_id == campaign_id, Message.state == S.QUEUED.value,
         (Message.not_before.is_(None)) | (Message.not_before <= now)).order_by(Message.id)))
+
+
+def _due_not_in_flight(now: datetime) -> tuple:
+    """Queued, due, and not handed to a batch job within SMS_INFLIGHT_SECONDS."""
+    since = now - timedelta(seconds=float(current_app.config["SMS_INFLIGHT_SECONDS"]))
+    return (Message.state == S.QUEUED.value, or_(Message.not_before.is_(None), Message.not_before <= now),
+            or_(Message.enqueued_at.is_(None), Message.enqueued_at < since))
+
+
+def hand_out(campaign_id: int, now: datetime) -> list[int]:
+    """Mark the campaign's due rows that are not in flight as handed to a batch job (compare-and-set: of two
+    dispatchers running at once, each row goes to one) and return their ids, in order. A row stays in flight
+    for SMS_INFLIGHT_SECONDS; one its job never reached (a killed worker, a Redis that lost the job) is
+    handed out again after that, and the claim's compare-and-set keeps a late twin job from sending it twice."""
+    cond = _due_not_in_flight(now)
+    ids = list(db.session.scalars(select(Message.id).where(Message.campaign_id == campaign_id, *cond)
+                                  .order_by(Message.id)))
+    marked: list[int] = []
+    for i in range(0, len(ids), 500):
+        result = db.session.execute(
+            update(Message).where(Message.id.in_(ids[i:i + 500]), *cond).values(enqueued_at=now)
+            .returning(Message.id).execution_options(synchronize_session=False))
+        marked.extend(result.scalars())
+    db.session.commit()
+    return sorted(marked)
+
+
+def has_work(campaign_id: int, now: datetime) -> bool:
+    """Due rows not in flight, or rows left in `sending` past their lease: a dispatch run has work."""
+    lease = timedelta(seconds=float(current_app.config["SMS_SENDING_LEASE_SECONDS"]))
+    due = select(Message.id).where(Message.campaign_id == campaign_id, *_due_not_in_flight(now)).limit(1)
+    stale = select(Message.id).where(Message.campaign_id == campaign_id, Message.state == S.SENDING.value,
+                                     Message.claimed_at < now - lease).limit(1)
+    return db.session.scalar(due) is not None or db.session.scalar(stale) is not None
+
+
+def has_occurrence(campaign_id: int, occurrence: str) -> bool:
+    return db.session.scalar(select(Message.id).where(Message.campaign_id == campaign_id,
+                                                      Message.occurrence == occurrence).limit(1)) is not None
 
 
 def has_sending_rows(campaign_id: int) -> bool:

@@ -1,15 +1,25 @@
-"""RQ jobs of the SMS package: dispatching campaigns and importing uploaded lists. They take plain ids, run
-inside the app context, and are idempotent. (The outbox's receipt job lives with the outbox, in
-sms.gateways.outbox.)"""
+"""RQ jobs of the SMS package: dispatching campaigns, the minute sweep, reconciliation, and importing
+uploaded lists. They take plain ids, run inside the app context, and are idempotent. (The outbox's receipt
+job lives with the outbox, in sms.gateways.outbox.)
+
+Redis is never the only copy: a campaign's start, its follow-ups and its batches are RQ jobs for speed, but
+what must be sent and when is in the database (rows with their due time; `Message.enqueued_at` says a batch
+job holds a row). `SWEEP`, every minute on every worker's scheduler (signage.periodic: one job id per
+minute) and once when a worker starts, dispatches every running campaign that has work the jobs in Redis do
+not hold: not materialised yet, today's occurrence due, rows due and not in flight, rows stuck in `sending`.
+Several sweeps and dispatches at once are safe: rows are handed out, claimed and moved by compare-and-set.
+`RECONCILE` asks the gateway about messages whose status callbacks never came."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from rq import Retry, get_current_job
+from sqlalchemy import select
 
 from signage.extensions import db
+from signage.periodic import Periodic, every, plan_on_worker_start
 from signage.redis_client import URGENT_QUEUE, get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch, uploads
@@ -57,7 +67,7 @@ def dispatch_campaign(campaign_id: int) -> dict:
                 campaign.materialised_at = now  # one-off campaigns: the audience is fixed at the first run
                 db.session.commit()
     recovered = dispatch.recover_stale(campaign_id, now)
-    ids = dispatch.due_message_ids(campaign_id, now)
+    ids = dispatch.hand_out(campaign_id, now)
     size = int(current_app.config["SMS_BATCH_SIZE"])
     urgent = campaign.urgent
     for i in range(0, len(ids), size):
@@ -89,6 +99,67 @@ def send_batch(campaign_id: int, message_ids: list[int]) -> dict:
     if campaign is not None:
         dispatch.finish_if_done(campaign)
     return counts
+
+
+# ------------------------------------------------------------------ the minute sweep and reconciliation
+
+SWEEP = Periodic("sms-sweep", "sms.jobs.sweep_job", every(60), queue="high", slot="%Y%m%d%H%M",
+                 description="sms: dispatch running campaigns with work no job holds")
+RECONCILE = Periodic("sms-reconcile", "sms.jobs.reconcile_job", every(300), queue="low", slot="%Y%m%d%H%M",
+                     description="sms: look up messages still 'sent' at the gateway")
+
+
+def needs_dispatch(campaign: Campaign, now: datetime, *, force: bool = False) -> bool:
+    """Whether a running campaign has work that no job in Redis may hold (see the module docstring).
+    `force`: ongoing campaigns look for new recipients too (a worker start, the top of each hour)."""
+    schedule = Schedule.parse(campaign.schedule)
+    if campaign.valid_until is None or now < campaign.valid_until:
+        if not schedule.ongoing and campaign.materialised_at is None:
+            return True
+        if schedule.mode is ScheduleMode.RECURRING:
+            occ = schedule.occurrence(now, local_tz())
+            if occ and not dispatch.has_occurrence(campaign.id, occ[0]):
+                return True
+        if schedule.mode is ScheduleMode.ARRIVAL and (force or now.astimezone(local_tz()).minute == 0):
+            return True
+    return dispatch.has_work(campaign.id, now)
+
+
+def sweep(now: datetime, *, force: bool = False) -> dict[int, dict]:
+    """Dispatch every running, approved campaign that needs it (`needs_dispatch`). Idempotent; safe on
+    several workers at once. Returns what each dispatch did, by campaign id."""
+    done = {}
+    ids = list(db.session.scalars(select(Campaign.id).where(
+        Campaign.status == CampaignStatus.RUNNING.value, Campaign.approval_state == "approved")
+        .order_by(Campaign.id)))
+    for cid in ids:
+        campaign = db.session.get(Campaign, cid)
+        if campaign is not None and needs_dispatch(campaign, now, force=force):
+            done[cid] = dispatch_campaign(cid)
+        db.session.expire_all()
+    return done
+
+
+def sweep_job() -> dict:
+    return SWEEP.run(lambda: sweep(utcnow()))
+
+
+def sweep_on_start() -> None:
+    """A starting worker sweeps at once (ongoing campaigns too): after a restart nothing waits a minute."""
+    get_queue(SWEEP.queue).enqueue(start_sweep_job, job_id=f"sms-sweep-start-{int(utcnow().timestamp())}",
+                                   description="sms: sweep when a worker starts")
+
+
+def start_sweep_job() -> dict:
+    return sweep(utcnow(), force=True)
+
+
+def reconcile_job() -> dict:
+    return RECONCILE.run(lambda: dispatch.reconcile(utcnow()))
+
+
+def init_periodic(app: Flask) -> None:
+    plan_on_worker_start(app, SWEEP, RECONCILE, also=sweep_on_start)
 
 
 def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:

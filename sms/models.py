@@ -4,8 +4,8 @@ and the local outbox gateway's phone — and the message state machine, next to 
 Contract of `Message.state` (see `MessageState` for the diagram): states move forward only, through a
 compare-and-set UPDATE (`... WHERE state IN (lower states)`), so late, duplicate or out-of-order updates
 (a delivery receipt before our own "sent", two workers, a retried job) change nothing. `advance` is the one
-forward write; the dispatcher's `claim` (queued → sending) and `requeue_after` (sending → queued, the one
-backward step, for a send the gateway refused with a long Retry-After) are compare-and-set too. A human's
+forward write; the dispatcher's `claim` (queued → sending) and `park` (sending → queued, the one
+backward step, for a send the gateway refused for now: 429, 5xx) are compare-and-set too. A human's
 "send it again" of an `unknown` message (sms.views) is the only other backward step, and is audited.
 
 Every enum-valued column carries a CHECK constraint built from its enum here (`_one_of`); migration 0008
@@ -181,13 +181,14 @@ class MessageState(enum.StrEnum):
 
         queued ──claim──▶ sending ──gateway took it──▶ sent ──receipt──▶ delivered | undelivered | failed
          │  ▲               │  │  │
-         │  └──Retry-After──┘  │  └──permanent error, or retries exhausted──▶ failed
-         │     too long to     │
-         │     sleep through   └──worker died, gateway cannot say──▶ unknown ──found by lookup, a late
+         │  └──429 / 5xx:──┘  │  └──permanent error, or retries exhausted──▶ failed
+         │     parked, due     │
+         │     after the wait  └──worker died, gateway cannot say──▶ unknown ──found by lookup, a late
          │                          (needs_review: never re-sent by itself)     receipt, or a human──▶ sent
          └──compliance said no, campaign cancelled, contact opted out──▶ skipped
 
-    The Retry-After step back (sms.dispatch.requeue_after) and a human's "send it again" of an `unknown`
+    The parking step back (sms.dispatch.park: the gateway refused for now, so it certainly did not take the
+    message; a worker never sleeps through a Retry-After) and a human's "send it again" of an `unknown`
     message (sms.views.message_resolve, audited) are the only backward moves, each its own compare-and-set.
     """
 
@@ -222,6 +223,7 @@ class Message(db.Model):
         UniqueConstraint("campaign_id", "contact_id", "occurrence", name="uq_sms_message_campaign_contact"),
         Index("ix_sms_message_cap", "contact_id", "promotional", "claimed_at"),
         Index("ix_sms_message_due", "campaign_id", "state", "not_before"),
+        Index("ix_sms_message_reconcile", "state", "sent_at"),
         _one_of("sms_message", "state", MessageState),
     )
 
@@ -237,6 +239,11 @@ class Message(db.Model):
     state: Mapped[str] = mapped_column(String(20), default=MessageState.QUEUED.value)
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # entered `sending`
+    #: Handed to a batch job: in flight until SMS_INFLIGHT_SECONDS later (sms.dispatch.hand_out); None when
+    #: the row waits in the database only (new, deferred, parked after a gateway error).
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first HTTP attempt (retry deadline)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last reconciliation lookup at the gateway
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

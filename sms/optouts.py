@@ -3,6 +3,7 @@ one number. Replies reach `handle_reply` from Twilio's inbound webhook and from 
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -13,7 +14,6 @@ from signage.extensions import db
 from sms.compliance import CampaignKind, Recipient
 from sms.models import Contact, Message, MessageState, OptOut, SuppressionEntry
 from sms.phones import try_normalize
-from sms.settings import optout_keywords
 
 ALL_KINDS = tuple(k.value for k in CampaignKind)
 #: Replies that Twilio itself treats as a refusal of everything from the sender.
@@ -50,10 +50,30 @@ def opt_out_phone(phone: str, kinds, source: str) -> bool:
     return True
 
 
+def fold_keyword(text: str) -> str:
+    """A word as refusal keywords are compared: NFC first (a decomposed "Hủy" is the composed one), then
+    Vietnamese diacritics dropped — so the tone mark on either vowel ("Hủy", "Huỷ") and none at all ("Huy")
+    are one word — đ as d, punctuation and symbols dropped ("TC." is "TC"), upper case."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text or ""))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in bare if c.isalnum()).upper()
+
+
+def optout_keywords(app_config) -> set[str]:
+    """SMS_OPTOUT_KEYWORDS, folded like replies (`fold_keyword`)."""
+    return {fold_keyword(k) for k in str(app_config["SMS_OPTOUT_KEYWORDS"]).split(",") if fold_keyword(k)}
+
+
+def reply_keyword(body: str) -> str:
+    """The folded first word of a reply ("" for an empty one)."""
+    words = unicodedata.normalize("NFC", body or "").split()
+    return fold_keyword(words[0]) if words else ""
+
+
 def handle_reply(sender: str, body: str, *, source: str) -> str | None:
-    """Opt the sender out when the reply is a refusal keyword. Returns the keyword matched."""
-    word = (body or "").strip().split()[0].upper() if (body or "").strip() else ""
-    if word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
+    """Opt the sender out when the reply is a refusal keyword. Returns the (folded) keyword matched."""
+    word = reply_keyword(body)
+    if not word or word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
         return None
     phone = try_normalize(sender)
     if phone is None:

@@ -22,9 +22,19 @@ SETTINGS = (
     Setting("SMS_CURRENCY", "USD"),
     Setting("SMS_OPTOUT_KEYWORDS", "TC,HUY,HỦY,STOP,STOPALL,UNSUBSCRIBE,CANCEL,END,QUIT,DUNG,TUCHOI",
             help="inbound replies that opt a number out (comma-separated)"),
+    Setting("SMS_OPTOUT_METHOD", "link", help='"link" | "keyword" | "both": how a promotional text says to refuse'),
+    Setting("SMS_OPTOUT_INSTRUCTION", "",
+            help='the keyword instruction printed in promotional texts, e.g. "Soạn TC gửi BINHTHUAN"'),
+    Setting("SMS_OPTOUT_CONFIRM", True, parse_boolean, "answer a refusal keyword with a confirmation SMS"),
+    Setting("SMS_BRANDNAME", "", help="registered alphanumeric sender ID: once set, promotional SMS go only from it"),
     Setting("SMS_SENDING_LEASE_SECONDS", 120, int, "a row in `sending` older than this is resolved by recovery"),
-    Setting("SMS_MAX_ATTEMPTS", 5, int, "HTTP attempts per message on 429/5xx"),
+    Setting("SMS_INFLIGHT_SECONDS", 120, int, "a row handed to a batch job and not sent by then is handed out again"),
+    Setting("SMS_RECONCILE_AFTER_MINUTES", 30.0, float, "a message still `sent` this long is looked up at the gateway"),
+    Setting("SMS_MAX_ATTEMPTS", 5, int, "HTTP attempts per promotional message on 429/5xx"),
     Setting("SMS_RETRY_BASE_SECONDS", 1.0, float),
+    Setting("SMS_RETRY_MAX_SECONDS", 300.0, float, "longest wait between two attempts (the backoff's ceiling)"),
+    Setting("SMS_URGENT_RETRY_HOURS", 6.0, float, "emergency and public-service SMS retry this long"),
+    Setting("SMS_UNREACHABLE_AFTER", 2, int, "30005/30006 answers after which a number gets no more SMS"),
     Setting("SMS_BATCH_SIZE", 100, int),
     Setting("SMS_HTTP_TIMEOUT", 10.0, float),
     Setting("SMS_OTP_TTL_SECONDS", 600, int),
@@ -46,5 +56,4 @@ def init_settings(app: Flask) -> None:
                            "reach this server. Set PUBLIC_BASE_URL to the public https address.", public)
 
 
-def optout_keywords(app_config) -> set[str]:
-    return {k.strip().upper() for k in str(app_config["SMS_OPTOUT_KEYWORDS"]).split(",") if k.strip()}
+OPTOUT_METHODS = ("link", "keyword", "both")

@@ -1,6 +1,6 @@
 """Registers the SMS blueprints, CLI, navigation, approval queue, dashboard widget and demo loader, and
 subscribes to the alert signals (an alert asking for SMS starts its campaign; a cancel or expiry stops its
-unsent SMS; its live board shows the SMS progress)."""
+unsent SMS; its live board shows the SMS progress), and plans the minute sweep and reconciliation."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ def wire(app: Flask) -> None:
     alert_cancelled.connect(broadcast.on_alert_cancelled, app, weak=False)
     add_panel(app, "alert", broadcast.alert_panel)
     cli.init_app(app)
+    from sms.jobs import init_periodic
+
+    init_periodic(app)  # the minute sweep and reconciliation (the database is the only source of truth)
     from signage.labels import register_labels
     from sms.forms import CONTACT_KINDS, KIND_CHOICES
 

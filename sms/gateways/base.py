@@ -26,12 +26,19 @@ class OutgoingSms:
     body: str
     message_id: int | None = None  # ours; None for one-time codes
     status_callback: str | None = None
+    #: Seconds the provider may keep trying (Twilio's ValidityPeriod): a promotional message stuck in a queue
+    #: must not go out after 22:00. None: the provider's default.
+    validity_period: int | None = None
+    #: Send from this sender instead of the gateway's own (promotional messages: the registered brandname).
+    sender: str | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
     sid: str
     state: MessageState = MessageState.SENT  # `sent`, or further when the provider already knows more
+    error_code: str = ""  # the provider's error code for a failed or undelivered message
+    price: float | None = None  # what the provider charged (positive), when it says
 
 
 class GatewayError(Exception):
@@ -60,4 +67,9 @@ class Gateway(Protocol):
     def lookup(self, sms: OutgoingSms, since: datetime) -> SendResult | None:
         """The message if the gateway has it (sent since `since`), None if it certainly has not,
         LookupUnavailable when it cannot say."""
+        ...
+
+    def fetch(self, sid: str, message_id: int | None) -> SendResult | None:
+        """What the gateway knows now about a message it took (reconciliation): None when it has no such
+        message, LookupUnavailable when it cannot be asked."""
         ...

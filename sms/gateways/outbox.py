@@ -41,7 +41,7 @@ class OutboxGateway:
         existing = self._find(sms.message_id)
         if existing is not None:  # idempotent on our message id
             return SendResult(existing.sid, message_state(existing.status))
-        row = OutboxMessage(phone=sms.to, sender=self.sender, body=sms.body, message_id=sms.message_id,
+        row = OutboxMessage(phone=sms.to, sender=sms.sender or self.sender, body=sms.body, message_id=sms.message_id,
                             sid="OB" + secrets.token_hex(16), status=OutboxStatus.SENT.value)
         db.session.add(row)
         try:
@@ -56,6 +56,11 @@ class OutboxGateway:
 
     def lookup(self, sms: OutgoingSms, since: datetime) -> SendResult | None:
         row = self._find(sms.message_id)
+        return SendResult(row.sid, message_state(row.status)) if row is not None else None
+
+    def fetch(self, sid: str, message_id: int | None) -> SendResult | None:
+        """Answered from the outbox's own records."""
+        row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.sid == sid))
         return SendResult(row.sid, message_state(row.status)) if row is not None else None
 
     @staticmethod

@@ -40,6 +40,9 @@ def message_state(status: str | None) -> MessageState:
     return STATUS_MAP.get((status or "").lower(), MessageState.SENT)
 
 
+#: Twilio's longest ValidityPeriod (seconds): 36,000 (10 hours).
+MAX_VALIDITY_PERIOD = 36000
+
 #: The longest Retry-After honoured (seconds): a server asking for more is retried after this.
 MAX_RETRY_AFTER = 300.0
 
@@ -114,15 +117,19 @@ class TwilioGateway:
                    sender=config.get("TWILIO_FROM", ""), api_base=config.get("TWILIO_API_BASE", ""),
                    timeout=float(config.get("SMS_HTTP_TIMEOUT", 10)))
 
-    def _origin(self) -> dict:
+    def _origin(self, sender: str | None = None) -> dict:
+        if sender:  # a promotional message goes from the registered brandname, never from the pool
+            return {"from_": sender}
         if self.messaging_service_sid:
             return {"messaging_service_sid": self.messaging_service_sid}
         return {"from_": self.sender}
 
     def send(self, sms: OutgoingSms) -> SendResult:
-        kwargs = dict(self._origin(), to=sms.to, body=sms.body)
+        kwargs = dict(self._origin(sms.sender), to=sms.to, body=sms.body)
         if sms.status_callback:
             kwargs["status_callback"] = sms.status_callback
+        if sms.validity_period:
+            kwargs["validity_period"] = min(max(int(sms.validity_period), 1), MAX_VALIDITY_PERIOD)
         try:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
@@ -151,6 +158,21 @@ class TwilioGateway:
             if message.body == sms.body:
                 return SendResult(message.sid, message_state(message.status))
         return None
+
+
+    def fetch(self, sid: str, message_id: int | None) -> SendResult | None:
+        """Twilio's message fetch: its status now, with the error code and price it reports."""
+        try:
+            message = self.client.messages(sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise LookupUnavailable(str(exc)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise LookupUnavailable(str(exc)) from exc
+        price = abs(float(message.price)) if message.price not in (None, "") else None
+        return SendResult(message.sid, message_state(message.status), error_code=str(message.error_code or ""),
+                          price=price)
 
 
 def _never_connected(exc: Exception) -> bool:

@@ -69,7 +69,8 @@ def test_sigkilled_worker_restarted_sends_nothing_twice(app_ctx, worker_factory,
     try:
         env = {"SMS_GATEWAY": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                "TWILIO_FROM": "BINHTHUAN", "TWILIO_API_BASE": standin.url, "SMS_THROTTLE": "0",
-               "SMS_SENDING_LEASE_SECONDS": "1", "PUBLIC_BASE_URL": "https://sms.example.vn"}
+               "SMS_SENDING_LEASE_SECONDS": "1", "SMS_INFLIGHT_SECONDS": "1",
+               "PUBLIC_BASE_URL": "https://sms.example.vn"}
         for key, value in env.items():
             monkeypatch.setitem(app_ctx.config, key, value)
         app_ctx.extensions.pop("sms_gateway", None)
@@ -86,7 +87,7 @@ def test_sigkilled_worker_restarted_sends_nothing_twice(app_ctx, worker_factory,
         killed_at = len(standin.messages)
         assert killed_at < len(phones), "the worker finished before it was killed"
 
-        time.sleep(1.2)  # the dead worker's `sending` lease expires
+        time.sleep(1.2)  # the dead worker's `sending` lease expires, and its batch no longer holds its rows
         worker_factory(**env)
         get_queue("default").enqueue(dispatch_campaign, campaign.id)  # what the scheduler / `flask sms sweep` do
         _wait(lambda: _open_rows(campaign.id) == 0, 60, "the campaign to finish")

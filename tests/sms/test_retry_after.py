@@ -1,6 +1,8 @@
-"""Twilio's Retry-After on 429/503: the gateway reports it, dispatch waits at least that long before the retry,
-and a wait longer than a worker sleeps puts the message back in the queue (rescheduled through RQ)."""
+"""Twilio's Retry-After on 429/503: the gateway reports it, and dispatch parks the message, due after the wait,
+instead of sleeping in the worker (the others keep going); the retry is scheduled through RQ and the row's due
+time is in the database."""
 
+import time
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -32,9 +34,9 @@ def _send_error(standin, *response) -> GatewayError:
 
 @pytest.fixture
 def slept(monkeypatch):
-    """The worker's sleeps between attempts, recorded instead of slept."""
+    """Any sleep on the send path (the worker must not sleep through a wait), recorded instead of slept."""
     calls: list[float] = []
-    monkeypatch.setattr(dispatch.time, "sleep", calls.append)
+    monkeypatch.setattr(time, "sleep", calls.append)
     return calls
 
 
@@ -68,15 +70,22 @@ def test_gateway_reports_no_retry_after_when_twilio_sends_none(standin):
 # ------------------------------------------------------------------ dispatch
 
 
-def test_dispatch_sleeps_through_a_short_retry_after_before_the_retry(twilio_app, standin, slept, make_contact,
-                                                                      make_campaign):
+def test_a_short_retry_after_parks_the_message_and_the_others_keep_going(twilio_app, standin, slept,
+                                                                         make_contact, make_campaign):
     make_contact(PHONE)
+    make_contact("+84912000002")
     standin.fail(PHONE, (429, 20429, "3"))
     with time_machine.travel(NOW, tick=False):
         campaign = make_campaign({"vi": "Tin"})
         dispatch_campaign(campaign.id)
-    assert slept == [3]
-    assert standin.requests == 2 and _row(campaign.id).state == "sent"
+    db.session.expire_all()
+    rows = {r.phone: r for r in db.session.scalars(select(Message).where(Message.campaign_id == campaign.id))}
+    assert slept == [] and standin.received() == {"+84912000002": 1}
+    assert rows[PHONE].state == "queued" and rows[PHONE].not_before == NOW + timedelta(seconds=3)
+    assert rows[PHONE].enqueued_at is None  # not in flight: any dispatcher may hand it out when due
+    with time_machine.travel(NOW + timedelta(seconds=3), tick=False):
+        dispatch_campaign(campaign.id)
+    assert standin.received() == {PHONE: 1, "+84912000002": 1} and rows[PHONE].state == "sent"
 
 
 def test_a_long_retry_after_queues_the_message_again_until_then(twilio_app, standin, slept, make_contact,
