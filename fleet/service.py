@@ -138,7 +138,8 @@ def decide_notices(now: datetime) -> int:
         if decision == "wait":
             continue
         claimed = db.session.execute(update(Incident).where(Incident.id == row.id, Incident.notice.is_(None))
-                                     .values(notice=decision).execution_options(synchronize_session=False))
+                                     .values(notice="sent" if decision == "send" else decision)
+                                     .execution_options(synchronize_session=False))
         db.session.commit()
         if claimed.rowcount == 1 and decision == "send":
             queue_notification(row.id, "opened")

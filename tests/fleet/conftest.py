@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import datetime
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 
 import pytest
@@ -25,7 +25,7 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
     def subjects(self) -> list[str]:

@@ -63,7 +63,8 @@ def test_below_every_threshold_nothing_breaches():
 
 def test_a_rule_set_to_zero_is_off():
     off = Rules(offline_min=0, stale_min=0, black_min=0, asset_errors=0, storage_min_mb=0, clock_drift_s=0)
-    assert causes(state(last_seen_ms=NOW_MS - 3600_000), state(screen_id=2, diagnostics={"blank_s": 9999}), rules=off) == {}
+    silent, black = state(last_seen_ms=NOW_MS - 3600_000), state(screen_id=2, diagnostics={"blank_s": 9999})
+    assert causes(silent, black, rules=off) == {}
 
 
 def test_the_heartbeat_free_storage_counts_when_the_diagnostics_do_not_say():
