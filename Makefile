@@ -37,7 +37,7 @@ venv-dev: $(VENV)/.dev
 # and fc-query find them and tell what each covers), Pango for the PDF reports (WeasyPrint); Chromium, PostgreSQL,
 # zbar and poppler (pdftotext reads the PDF reports) for the tests.
 system-run:
-	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 system-test: system-run

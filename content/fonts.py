@@ -7,12 +7,17 @@ Korean and Japanese in Noto Sans CJK (fonts-noto-cjk); Thai, Khmer and Cham in t
 every other known language's; the first whose charset covers every character is used, else an installed
 font fontconfig finds for the missing characters, else the candidate covering most.
 
+Emoji are drawn in colour from Noto Color Emoji (fonts-noto-color-emoji), whose bitmaps FreeType loads at
+one size only (`EMOJI_PX`): `runs` cuts a text into the runs its text font draws and the emoji runs the
+renderer draws at that size and scales. The emoji font is never the text font of a whole text.
+
 `language_problems` is the start-up check of the configured languages: a language whose sample no installed
 font covers (or whose script needs shaping Pillow cannot do) is refused, naming the Debian package.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import subprocess
@@ -25,6 +30,12 @@ from signage import languages
 from signage.languages import Language
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+EMOJI_FAMILY = "Noto Color Emoji"
+EMOJI_PX = 109  # the one pixel size of Noto Color Emoji's bitmaps (CBDT): FreeType refuses any other
+#: code points that belong to the emoji before them: zero-width joiner, presentation selectors, keycap, tags
+EMOJI_MARKS = frozenset({0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0xE0020, 0xE0080)})
 
 
 class FontNotFound(RuntimeError):
@@ -81,6 +92,51 @@ def charset(path: str) -> tuple[tuple[int, int], ...]:
     return tuple(ranges)
 
 
+def has(path: str, code_point: int) -> bool:
+    """Whether the font file has a glyph for the code point (per fc-query; False when unknown)."""
+    ranges = charset(path)
+    i = bisect.bisect_right(ranges, (code_point, 0x10FFFF)) - 1
+    return i >= 0 and ranges[i][0] <= code_point <= ranges[i][1]
+
+
+@functools.lru_cache(maxsize=1)
+def emoji_font() -> str | None:
+    """Noto Color Emoji's file, or None when fonts-noto-color-emoji is not installed."""
+    return _match(EMOJI_FAMILY, False)
+
+
+def _emoji_only(code_point: int) -> bool:
+    """Pictographs (U+1F000 on) and the marks joining them: never looked for in a text font."""
+    return code_point >= 0x1F000 or code_point in EMOJI_MARKS
+
+
+def has_emoji(text: str) -> bool:
+    return any(_emoji_only(ord(c)) for c in text)
+
+
+def runs(text: str, path: str) -> list[tuple[bool, str]]:
+    """`text` as [(is_emoji, run)]: a character the text font `path` lacks and the emoji font has is drawn as
+    an emoji, and joiners, selectors and skin tones stay with the emoji they follow (flags and families keep
+    together). Without the emoji font everything is text."""
+    emoji = emoji_font()
+    if emoji is None or all(ord(c) < 0x2000 for c in text):
+        return [(False, text)] if text else []
+    out: list[tuple[bool, str]] = []
+    for char in text:
+        cp = ord(char)
+        if out and out[-1][0] and (cp in EMOJI_MARKS or 0x1F3FB <= cp <= 0x1F3FF):
+            is_emoji = True
+        elif cp in EMOJI_MARKS:
+            is_emoji = False
+        else:
+            is_emoji = not has(path, cp) and has(emoji, cp)
+        if out and out[-1][0] == is_emoji:
+            out[-1] = (is_emoji, out[-1][1] + char)
+        else:
+            out.append((is_emoji, char))
+    return out
+
+
 def covers(path: str, text: str) -> int:
     """How many distinct non-space characters of `text` the font has glyphs for."""
     ranges = charset(path)
@@ -127,7 +183,10 @@ def _fallback(missing: frozenset[int], bold: bool) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def font_for(text: str, lang: str, bold: bool = False) -> str:
     """The font file to draw `text` with: the first candidate with every glyph, else an installed font
-    fontconfig finds for the missing characters, else the candidate covering most."""
+    fontconfig finds for the missing characters, else the candidate covering most. Emoji are left out of the
+    choice: the emoji font draws them (`runs`)."""
+    if has_emoji(text):
+        text = "".join(c for c in text if not _emoji_only(ord(c)))
     chars = {c for c in text if not c.isspace()}
     best, best_cover = None, -1
     for path in _files(lang, bold):
@@ -141,7 +200,7 @@ def font_for(text: str, lang: str, bold: bool = False) -> str:
     ranges = charset(best)
     missing = frozenset(ord(c) for c in chars if not any(lo <= ord(c) <= hi for lo, hi in ranges))
     other = _fallback(missing, bold)
-    if other and covers(other, text) > best_cover:
+    if other and other != emoji_font() and covers(other, text) > best_cover:
         return other
     return best
 

@@ -5,6 +5,9 @@ characters, which is also how CJK text wraps), so it never overflows or clips. F
 `content.fonts` per text, so Vietnamese diacritics, Cyrillic, Chinese and Korean each get a font that
 has their glyphs. Every drawn text's ink box is reported so tests can check it lies inside the canvas.
 
+Emoji are drawn in colour (`content.fonts.runs`): each emoji run is drawn from the colour font at its one
+bitmap size and scaled to the text's size (`EMOJI_EM` tall), on the line like a glyph, inside the same box.
+
 A spec's `mark` ({text, colour}, the slide's theme) is drawn as a badge in the theme's colour at the top
 right, in space taken from the title's box (never over the title or the QR code). Running-text strips and
 tiny screens (`_is_strip`) leave it out: their one line is the message, and a badge beside it would shrink
@@ -35,6 +38,7 @@ THEMES = {
 }
 MIN_QR_MODULE_PX = 2
 MARK_MIN_PX = 10  # the theme's name is never drawn smaller than this
+EMOJI_EM = 1.0  # an emoji's height in ems of the text around it
 
 
 @dataclass
@@ -57,6 +61,40 @@ def _qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
 @functools.lru_cache(maxsize=512)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
+
+
+@functools.lru_cache(maxsize=1)
+def _emoji_font() -> ImageFont.FreeTypeFont | None:
+    path = fonts.emoji_font()
+    return ImageFont.truetype(path, fonts.EMOJI_PX) if path else None
+
+
+def _runs(font: ImageFont.FreeTypeFont, text: str) -> list[tuple[bool, str]]:
+    return fonts.runs(text, font.path) if _emoji_font() is not None else [(False, text)]
+
+
+def _emoji_tile(run: str) -> Image.Image:
+    """An emoji run drawn in colour at the emoji font's one size, on transparency."""
+    ref = _emoji_font()
+    _, _, right, bottom = ref.getbbox(run, anchor="la")
+    tile = Image.new("RGBA", (max(1, int(right)), max(1, int(bottom))), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).text((0, 0), run, font=ref, anchor="la", embedded_color=True)
+    return tile
+
+
+@functools.lru_cache(maxsize=1024)
+def _emoji_width(run: str) -> float:
+    """An emoji run's advance per px of emoji height."""
+    ref = _emoji_font()
+    return ref.getlength(run) / max(1, ref.getbbox(run, anchor="la")[3])
+
+
+def _measure(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """The advance width of `text`, emoji included."""
+    parts = _runs(font, text)
+    if len(parts) == 1 and not parts[0][0]:
+        return font.getlength(text)
+    return sum(_emoji_width(run) * font.size * EMOJI_EM if emoji else font.getlength(run) for emoji, run in parts)
 
 
 def _line_height(font: ImageFont.FreeTypeFont) -> int:
@@ -97,8 +135,13 @@ def _wrap(text: str, measure, width: float) -> list[str]:
 def _extent(font: ImageFont.FreeTypeFont, line: str) -> tuple[float, float]:
     """Where a line's ink starts and ends relative to its pen position: glyphs such as "j" or "f" reach
     left of the pen or right of the advance, and that ink must fit the box too."""
-    left, _, right, _ = font.getbbox(line, anchor="la")
-    return min(0.0, left), max(font.getlength(line), right)
+    parts = _runs(font, line)
+    if len(parts) == 1 and not parts[0][0]:
+        left, _, right, _ = font.getbbox(line, anchor="la")
+        return min(0.0, left), max(font.getlength(line), right)
+    first_emoji, first = parts[0]
+    left = 0.0 if first_emoji else font.getbbox(first, anchor="la")[0]
+    return min(0.0, left), _measure(font, line) + max(1, font.size // 20)
 
 
 def _fits(lines: list[str], font: ImageFont.FreeTypeFont, box: Box) -> bool:
@@ -130,7 +173,7 @@ def fit_text(text: str, box: Box, lang: str, *, bold: bool, max_px: int, min_px:
 
     def ref_measure(token: str) -> float:
         if token not in ref_widths:
-            ref_widths[token] = ref.getlength(token)
+            ref_widths[token] = _measure(ref, token)
         return ref_widths[token]
 
     width = box[2] - box[0]
@@ -148,16 +191,16 @@ def fit_text(text: str, box: Box, lang: str, *, bold: bool, max_px: int, min_px:
     size = found or min_px
     while size >= min_px:
         font = _font(path, size)
-        lines = _wrap(text, font.getlength, width - max(1, size // 20))
+        lines = _wrap(text, functools.partial(_measure, font), width - max(1, size // 20))
         if _fits(lines, font, box):
             return font, lines
         size -= 1
     # not even the minimum size fits: keep what fits, end with an ellipsis
     font = _font(path, min_px)
-    lines = _wrap(text, font.getlength, width)
+    lines = _wrap(text, functools.partial(_measure, font), width)
     keep = max(1, (box[3] - box[1]) // _line_height(font))
     lines = lines[:keep]
-    while lines and lines[-1] and font.getlength(lines[-1] + "…") > width:
+    while lines and lines[-1] and _measure(font, lines[-1] + "…") > width:
         lines[-1] = lines[-1][:-1]
     lines[-1] = lines[-1] + "…"
     return font, lines
@@ -187,8 +230,7 @@ def _draw_lines(out: Rendered, name: str, font: ImageFont.FreeTypeFont, lines: l
                               "right": box[2] - box[0] - width}[align]
         x = max(box[0] - start, x)  # a line wider than its box (the ellipsis case) starts at the box's left edge
         if line:
-            draw.text((x, y), line, font=font, fill=colour, anchor="la")
-            bbox = draw.textbbox((x, y), line, font=font, anchor="la")
+            bbox = _draw_line(out.image, draw, (x, y), line, font, colour)
             ink = list(bbox) if ink is None else [min(ink[0], bbox[0]), min(ink[1], bbox[1]),
                                                    max(ink[2], bbox[2]), max(ink[3], bbox[3])]
         y += line_h
@@ -197,6 +239,34 @@ def _draw_lines(out: Rendered, name: str, font: ImageFont.FreeTypeFont, lines: l
     result = (int(ink[0]), int(ink[1]), int(round(ink[2])), int(round(ink[3])))
     out.text_boxes.append((name, result))
     return result
+
+
+def _draw_line(image: Image.Image, draw: ImageDraw.ImageDraw, at: tuple[float, float], line: str,
+               font: ImageFont.FreeTypeFont, colour) -> tuple[float, float, float, float]:
+    """Draw one line (text runs with `font`, emoji runs in colour, centred on the text's x-height); its ink box."""
+    x, y = at
+    parts = _runs(font, line)
+    if len(parts) == 1 and not parts[0][0]:
+        draw.text((x, y), line, font=font, fill=colour, anchor="la")
+        return draw.textbbox((x, y), line, font=font, anchor="la")
+    ascent, _ = font.getmetrics()
+    ink: list[float] | None = None
+    for emoji, run in parts:
+        if emoji:
+            tile = _emoji_tile(run)
+            height = max(1, round(font.size * EMOJI_EM))
+            tile = tile.resize((max(1, round(tile.width * height / tile.height)), height), Image.Resampling.LANCZOS)
+            top = round(y + ascent - font.size * 0.36 - height / 2)
+            image.paste(tile, (round(x), top), tile)
+            box = (round(x), top, round(x) + tile.width, top + height)
+            x += _emoji_width(run) * height
+        else:
+            draw.text((x, y), run, font=font, fill=colour, anchor="la")
+            box = draw.textbbox((x, y), run, font=font, anchor="la")
+            x += font.getlength(run)
+        ink = list(box) if ink is None else [min(ink[0], box[0]), min(ink[1], box[1]), max(ink[2], box[2]),
+                                             max(ink[3], box[3])]
+    return tuple(ink)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -218,7 +288,7 @@ def draw_mark(out: Rendered, mark: dict | None, lang: str, right: int, top: int,
             or inner[2] < 2 * MARK_MIN_PX:
         return None
     font, lines = fit_text(text, inner, lang, bold=True, max_px=inner[3], min_px=MARK_MIN_PX)
-    text_w = max(font.getlength(line) for line in lines) + max(1, font.size // 20) + 1
+    text_w = max(_measure(font, line) for line in lines) + max(1, font.size // 20) + 1
     badge = (int(right - min(max_w, text_w + 2 * pad)), top, right, top + height)
     fill = _rgb(mark.get("colour"))
     luminance = 0.299 * fill[0] + 0.587 * fill[1] + 0.114 * fill[2]

@@ -80,6 +80,8 @@ def spec_key(spec: dict) -> str:
                                                                        ("caption", False)) if spec.get(f)]
     if spec.get("mark"):
         used.append(fonts.font_for(spec["mark"]["text"], spec["lang"], True))
+    if any(fonts.has_emoji(spec.get(f) or "") for f in ("title", "body", "caption")):
+        used.append(fonts.emoji_font())  # installing the colour emoji font changes these pixels
     # without a mark the pixels are those of before marks existed: keep those renders' keys
     hashed = {k: v for k, v in spec.items() if not (k == "mark" and v is None)}
     payload = {"renderer": RENDERER_VERSION, "fonts": fonts.fingerprint(), "used": used, "spec": hashed}

@@ -14,7 +14,7 @@ from tests.content.conftest import make_photo, upload
 
 QR = "http://127.0.0.1:8000/q/1-1-abcdefgh"
 WORDS = ["Mũi", "Né", "Lễ", "hội", "Phan", "Thiết", "Trường", "Ỷ", "jour", "ƒ", "«Đồi»", "Hòn Rôm",
-         "Kê Gà", "THANH LONG", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "—", "ỹ", "j,"]
+         "Kê Gà", "THANH LONG", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "—", "ỹ", "j,", "🎉", "🇻🇳", "👍🏽🐉"]
 texts = st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join)
 #: the issue's portrait photo (2000×3000) in the "photo with caption" box of a 1920×1080 screen
 ISSUE_CASE = {"photo": (2000, 3000), "orientation": 1, "template": "image_caption", "size": (1920, 1080)}
