@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from signage import signing
 from signage.extensions import db
@@ -61,18 +61,30 @@ def start(phone: str, language: str, source_ref: str, consent_text: str, code_te
 
 
 def confirm(req: OptInRequest, code: str) -> Contact:
-    cfg = current_app.config
+    """Check `code` against the request. The attempt is counted before the check, by one UPDATE in the database
+    (`attempts = attempts + 1 ... RETURNING`), never by reading the row and writing it back: parallel guesses
+    each get their own number, so 25 at once count 25 and all after the limit are refused, right or wrong.
+    Confirming is a compare-and-set on `confirmed_at` as well: two right answers at once subscribe once."""
+    limit = int(current_app.config["SMS_OTP_MAX_ATTEMPTS"])
     if req.confirmed_at is not None:
         return db.session.scalar(select(Contact).where(Contact.phone == req.phone))
     if utcnow() >= req.expires_at:
         raise OptInError("expired")
-    if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]):
+    attempts = db.session.execute(
+        update(OptInRequest).where(OptInRequest.id == req.id).values(attempts=OptInRequest.attempts + 1)
+        .returning(OptInRequest.attempts).execution_options(synchronize_session=False)).scalar_one()
+    db.session.commit()
+    if attempts > limit:
         raise OptInError("locked")
-    req.attempts += 1
     if not signing.matches(_message(req.token, (code or "").strip()), req.code_hash, bytes.hex):
-        db.session.commit()
-        raise OptInError("locked" if req.attempts >= int(cfg["SMS_OTP_MAX_ATTEMPTS"]) else "wrong_code")
-    req.confirmed_at = utcnow()
+        raise OptInError("locked" if attempts >= limit else "wrong_code")
+    now = utcnow()
+    won = db.session.execute(update(OptInRequest).where(
+        OptInRequest.id == req.id, OptInRequest.confirmed_at.is_(None)).values(confirmed_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if not won:
+        db.session.rollback()
+        return db.session.scalar(select(Contact).where(Contact.phone == req.phone))
     contact = subscribe(req.phone, req.language, source="qr_optin", source_ref=req.source_ref,
                         text_shown=req.consent_text)
     db.session.commit()
