@@ -29,7 +29,7 @@ def test_a_technician_is_emailed_once_after_the_grace_period(mail_app, smtp, scr
     for minute in range(16, 30):
         service.run(T0 + timedelta(minutes=minute))
     assert smtp.inbox.to() == ["ky-thuat@phanthiet.example"]
-    assert SCREEN in smtp.inbox.subjects()[0]
+    assert smtp.inbox.subjects() == [f"Màn hình {SCREEN}: Mất kết nối"]  # in the technician's language
 
 
 def test_the_notification_job_run_again_sends_nothing_more(mail_app, smtp, screens, technician):

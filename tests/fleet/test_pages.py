@@ -1,0 +1,70 @@
+"""The operators' fleet pages: incidents scoped to the operator's region, acknowledge / note / resolve
+through the service (forward only, audited), and the fleet's state as the page's poll reads it."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from fleet import service
+from fleet.models import Incident
+from signage.extensions import db
+from signage.models import AuditLog
+from tests.fleet.conftest import beat
+
+T0 = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+PHAN_THIET, HAM_TAN = "Bến xe Phan Thiết", "Trung tâm thị trấn Tân Nghĩa"
+
+
+def silent_screens(screens, *names) -> dict[str, int]:
+    """Each named screen reported once at T0 and was evaluated silent 11 minutes later: incident id by name."""
+    for name in names:
+        beat(screens[name].id, T0)
+    service.run(T0 + timedelta(minutes=11))
+    return {name: db.session.scalar(select(Incident.id).where(Incident.screen_id == screens[name].id))
+            for name in names}
+
+
+def test_an_operator_sees_the_incidents_of_their_region_only(login, screens):
+    ids = silent_screens(screens, PHAN_THIET, HAM_TAN)
+    hamtan = login("hamtan")
+    page = hamtan.get("/fleet/incidents").get_data(as_text=True)
+    assert HAM_TAN in page and PHAN_THIET not in page
+    assert hamtan.get(f"/fleet/incidents/{ids[PHAN_THIET]}").status_code == 404
+    assert hamtan.post(f"/fleet/incidents/{ids[PHAN_THIET]}/acknowledge").status_code in (400, 404)
+
+
+def test_acknowledge_note_and_resolve_move_forward_and_are_audited(login, screens):
+    incident_id = silent_screens(screens, PHAN_THIET)[PHAN_THIET]
+    operator = login("phanthiet")
+    url = f"/fleet/incidents/{incident_id}"
+    for action, data in (("acknowledge", {}), ("note", {"text": "Mất điện khu bến xe, đã gọi điện lực"}),
+                         ("resolve", {})):
+        assert operator.post_form(f"{url}/{action}", data, token_from=url).status_code == 302
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident_id)
+    assert (incident.status, incident.closed_reason, incident.closed_by.username) == ("closed", "resolved",
+                                                                                       "phanthiet")
+    assert [n.text for n in incident.notes] == ["Mất điện khu bến xe, đã gọi điện lực"]
+    audited = db.session.execute(select(AuditLog.entity, AuditLog.username).where(
+        AuditLog.entity.in_(("Incident", "IncidentNote")))).all()
+    assert sorted(audited) == [("Incident", "phanthiet")] * 2 + [("IncidentNote", "phanthiet")]
+    operator.post_form(f"{url}/acknowledge", {}, token_from=url)  # a closed incident is not acknowledged again
+    db.session.expire_all()
+    assert db.session.get(Incident, incident_id).acknowledged_at is not None
+    assert db.session.get(Incident, incident_id).status == "closed"
+
+
+def test_the_fleet_state_lists_the_regions_screens_with_their_open_incidents(login, screens):
+    silent_screens(screens, PHAN_THIET, HAM_TAN)
+    state = login("phanthiet").get("/fleet/state.json?state=incident").get_json()
+    assert [(r["name"], r["state"], [i["cause"] for i in r["incidents"]]) for r in state["rows"]] == [
+        (PHAN_THIET, "offline", ["offline"])]
+    everything = login("hamtan").get("/fleet/state.json").get_json()["rows"]
+    assert {r["name"] for r in everything} == {s.name for s in screens.values() if s.region.code.startswith("BT-HT")}
+
+
+def test_the_fleet_page_loads_its_script_from_a_file_and_has_no_inline_script(login, screens):
+    page = login("phanthiet").get("/fleet/").get_data(as_text=True)
+    assert PHAN_THIET in page
+    assert "/fleet/static/fleet.js" in page
+    assert "<script>" not in page and "onclick=" not in page
