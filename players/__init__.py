@@ -7,10 +7,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the player API (pairing, manifest, heartbeat, plays, alert poll) and the player page."""
-    from players import alerts, api, page, sweep, views
+    from players import alerts, api, captures, health_views, page, sweep, views
 
     api.init_app(app)
     alerts.init_app(app)
     page.init_app(app)
     views.init_app(app)  # operator side: pairing, screen status, the screen page's player panel
     sweep.init_app(app)  # a starting worker plans the offline sweeper (online/offline history)
+    captures.init_app(app)  # ... and the clean-up of old captures and unanswered commands
+    health_views.init_app(app)  # operator side: captures, remote commands, blank hours

@@ -4,8 +4,10 @@
 Players poll every PLAYER_ALERT_POLL_S seconds (default 2). The ETag is `a<screen id>-<version>`: the screen
 from the token, the version of that screen's answer, which `alerts.service.publish` moves only when what
 the screen shows changes (a district's alert leaves the other districts' ETags alone). The answer is
-`{"alerts": [...], "version": "<version>", "poll_s": <seconds>, "server_time_ms": <ms>}` where `alerts` is the
-answer `alerts.service` published for the screen, copied as is (no database, no JSON parsing).
+`{"alerts": [...], "control": {...}, "version": "<version>", "poll_s": <seconds>, "server_time_ms": <ms>}` where
+`alerts` is the answer `alerts.service` published for the screen and `control` the screen's remote commands
+and blank hours (players.commands), both copied as is (no database, no JSON parsing). The ETag's version is
+`<alert version>.<control version>`: a command reaches the player with its next poll, as an alert does.
 
 A poll carrying one of our ETags is answered by `fast_answer` in the WSGI layer (`players.fastpath`) from one
 Redis MGET: 304 when unchanged, else 200 with the published answer — so the herd after a province-wide alert
@@ -37,6 +39,7 @@ from sqlalchemy import select
 
 from alerts import acks, rules
 from alerts import service as alert_service
+from players import commands
 from players.auth import (
     UNPAIRED,
     bearer_token,
@@ -65,19 +68,25 @@ def etag(screen_id: int, version: int | str) -> str:
     return f"a{screen_id}-{version}"
 
 
+def combined(alert_version: str, control: tuple[str, bytes] | None) -> str:
+    """The poll's version: the screen's alert version, and its control payload's (players.commands)."""
+    return f"{alert_version}.{control[0]}" if control else alert_version
+
+
 def parse_etag(value: str | None) -> tuple[int, str] | None:
     """(screen id, version) from an If-None-Match holding one of our alert ETags, else None."""
     tag = (value or "").strip().strip('"')
     screen, _sep, version = tag[1:].partition("-")
-    if tag[:1] != "a" or not screen.isdigit() or not version.isdigit():
+    if tag[:1] != "a" or not screen.isdigit() or not version.replace(".", "", 1).isdigit():
         return None
     return int(screen), version
 
 
-def body(answer: bytes, version: str, poll_s: float, now_ms: int) -> bytes:
-    """The poll's JSON around a published answer (copied as is: no parsing, no serialising)."""
-    return b'{"alerts":%s,"version":"%s","poll_s":%s,"server_time_ms":%d}' % (
-        answer, version.encode(), repr(float(poll_s)).encode(), now_ms)
+def body(answer: bytes, version: str, poll_s: float, now_ms: int, control: bytes = b"{}") -> bytes:
+    """The poll's JSON around a published answer and control payload (copied as is: no parsing, no
+    serialising)."""
+    return b'{"alerts":%s,"control":%s,"version":"%s","poll_s":%s,"server_time_ms":%d}' % (
+        answer, control, version.encode(), repr(float(poll_s)).encode(), now_ms)
 
 
 def fast_answer(app: Flask, redis: Redis, token: str | None, if_none_match: str | None):
@@ -89,17 +98,19 @@ def fast_answer(app: Flask, redis: Redis, token: str | None, if_none_match: str 
     if token is None or tagged is None:
         return None
     screen_id, known = tagged
-    raw_screen, raw_version, raw_epoch, raw_expiry, answer = redis.mget(
+    raw_screen, raw_version, raw_epoch, raw_expiry, answer, raw_control = redis.mget(
         token_key(token_hash(token)), alert_service.version_key(screen_id), alert_service.EPOCH_KEY,
-        alert_service.NEXT_EXPIRY_KEY, alert_service.answer_key(screen_id))
+        alert_service.NEXT_EXPIRY_KEY, alert_service.answer_key(screen_id), commands.control_key(screen_id))
     now_ms = int(utcnow().timestamp() * 1000)
-    if cached_screen_id(raw_screen) != screen_id or raw_epoch is None or alert_service.expiry_due(raw_expiry, now_ms):
+    control = commands.split(raw_control)
+    if cached_screen_id(raw_screen) != screen_id or raw_epoch is None or control is None \
+            or alert_service.expiry_due(raw_expiry, now_ms):
         return None
-    version = (raw_version or raw_epoch).decode()
+    version = combined((raw_version or raw_epoch).decode(), control)
     headers = [("ETag", f'"{etag(screen_id, version)}"'), ("Cache-Control", "no-cache")]
     if version == known:
         return "304 NOT MODIFIED", headers, b""
-    payload = body(answer or b"[]", version, app.config["PLAYER_ALERT_POLL_S"], now_ms)
+    payload = body(answer or b"[]", version, app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1])
     return "200 OK", [*headers, ("Content-Type", "application/json"), ("Content-Length", str(len(payload)))], payload
 
 
@@ -111,12 +122,14 @@ def poll():
     now_ms = int(utcnow().timestamp() * 1000)
     if alert_service.expiry_due(get_redis().get(alert_service.NEXT_EXPIRY_KEY), now_ms):
         alert_service.expire_from_poll(now_ms)
-    version, answer = alert_service.screen_answer(screen_id)
+    alert_version, answer = alert_service.screen_answer(screen_id)
+    control = commands.published(screen_id)
+    version = combined(alert_version, control)
     tag = etag(screen_id, version)
     headers = {"Cache-Control": "no-cache", "ETag": f'"{tag}"'}
     if request.if_none_match.contains(tag):
         return Response(status=304, headers=headers)
-    payload = body(answer, version, current_app.config["PLAYER_ALERT_POLL_S"], now_ms)
+    payload = body(answer, version, current_app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1])
     return Response(payload, mimetype="application/json", headers=headers)
 
 

@@ -1,10 +1,11 @@
-"""The player API (`/api/player/v1/...`): pairing, manifest, heartbeat, proof of play. CSRF-exempt JSON."""
+"""The player API (`/api/player/v1/...`): pairing, manifest, heartbeat, proof of play, captures of the
+glass and the acknowledgement of remote commands. CSRF-exempt JSON."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from players import fastpath, pairing
+from players import captures, commands, fastpath, pairing
 from players import heartbeat as heartbeats
 from players import plays as play_records
 from players.auth import UNPAIRED, bearer_token, player_required, screen_id_for_token
@@ -74,6 +75,35 @@ def plays():
         return jsonify(play_records.record(g.screen_id, batch))
     except play_records.InvalidPlay as bad:
         return jsonify(error="invalid field", field=bad.field), 400
+
+
+@bp.post("/captures")
+@player_required
+def capture_upload():
+    """A capture of the glass (players.captures): 201, 400/413 naming the field, 429 when too soon."""
+    if (request.content_length or 0) > captures.MAX_BYTES * 2:
+        return jsonify(error="capture too large", field="jpeg", max_bytes=captures.MAX_BYTES), 413
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="expected a JSON object"), 400
+    try:
+        capture = captures.store(g.screen_id, body)
+    except captures.CaptureRefused as refused:
+        return jsonify(error="capture refused", field=refused.field), refused.status
+    return jsonify(id=capture.id), 201
+
+
+@bp.post("/commands/ack")
+@player_required
+def commands_ack():
+    """`{"done": [<command id>, ...]}` → `{"acknowledged": n}` (players.commands)."""
+    body = request.get_json(silent=True)
+    done = body.get("done") if isinstance(body, dict) else None
+    if not isinstance(done, list) or len(done) > 50 or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in done):
+        return jsonify(error='expected {"done": [<command id>, ...]}', field="done"), 400
+    g.audit_actor = (None, f"player of screen {g.screen_id}")
+    return jsonify(acknowledged=commands.acknowledge(g.screen_id, done))
 
 
 @bp.get("/manifest")

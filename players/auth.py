@@ -13,6 +13,7 @@ import secrets
 from flask import current_app, g, request
 from sqlalchemy import select
 
+from players import commands
 from players.models import PlayerToken
 from signage.extensions import db
 from signage.models import Screen
@@ -134,6 +135,8 @@ def publish_tokens(screen_ids: list[int]) -> None:
         live = row.revoked_at is None and row.retired_at is None
         pipe.set(token_key(row.token_hash), row.screen_id if live else 0, ex=TOKEN_CACHE_TTL_S)
     pipe.execute()
+    # the remote-control payload is in Redis before the player's first alert poll (which then costs no SQL)
+    commands.publish({row.screen_id for row in rows if row.revoked_at is None and row.retired_at is None})
     current_app.logger.info("player tokens republished for screens %s", screen_ids)
 
 

@@ -193,8 +193,8 @@ class Command(Audited, db.Model):
     screen: Mapped[Screen] = relationship()
 
     @property
-    def region(self) -> Region:  # the audit log's region path
-        return self.screen.region
+    def region(self) -> Region | None:  # the audit log's region path
+        return self.screen.region if self.screen else None
 
 
 class BlankHours(Audited, db.Model):

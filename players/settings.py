@@ -9,6 +9,8 @@ SETTINGS = (
     Setting("PLAYER_PAIR_RATE_LIMIT", "20 per minute", help="pairing requests per client address"),
     Setting("PLAYER_HEARTBEAT_DB_INTERVAL_S", 300, int, "at most one database write per screen per interval"),
     Setting("PLAYER_ALERT_POLL_S", 2.0, float, "seconds between the players' emergency-alert polls"),
+    Setting("PLAYER_CAPTURE_INTERVAL_MIN", 15, int, "minutes between the captures each player uploads of its glass"),
+    Setting("PLAYER_CAPTURE_RETENTION_H", 24, int, "hours the captures of the glass are kept"),
     Setting("PLAYER_PLAYS_MAX_AGE_H", 168, int,
             "proof of play older than this (hours) is refused (kept apart as rejected, never in reports)"),
 )
