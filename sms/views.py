@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from signage.approval import ApprovalState, reopen
@@ -283,6 +283,14 @@ def contact_show(contact_id: int):
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @login_required
 def contact_new():
+    """Add one contact. A number is one contact province-wide (`Contact.phone` is unique), so a number another
+    district holds cannot be added again — but saying so would tell this district that the number is somebody's
+    contact elsewhere (an existence oracle). Such a number gets the answer a new number gets ("Contact added.",
+    back to the list); what the operator collected is not lost: their consent is recorded on the existing
+    contact (source "operator", the operator and their region as reference, in the audit log), and nothing else
+    of the other district's contact changes — its name, region and tags stay as they are. The number then does
+    not appear in this district's list (it stays the other district's); the province sees both consents. A number
+    already in the operator's own subtree is visible to them anyway, so that case says so."""
     form = ContactForm()
     form.region_id.choices = _region_choices()
     if form.validate_on_submit():
@@ -291,19 +299,25 @@ def contact_new():
         except InvalidPhone as exc:
             form.phone.errors.append(str(exc))
         else:
-            if db.session.scalar(select(Contact.id).where(Contact.phone == phone)):
+            existing = db.session.scalar(select(Contact).where(Contact.phone == phone))
+            region = require_region_in_scope(form.region_id.data)
+            consent_text = (form.consent_text.data or "").strip()
+            if existing is not None and current_user.region.contains(existing.region):
                 form.phone.errors.append(_("This number is already a contact."))
             else:
-                contact = Contact(phone=phone, name=form.name.data or "", language=form.language.data,
-                                  kind=form.kind.data, region_id=require_region_in_scope(form.region_id.data).id,
-                                  arrival_date=form.arrival_date.data, departure_date=form.departure_date.data)
-                contact.tags = (form.tags.data or "").split(",")
-                if (form.consent_text.data or "").strip():
+                if existing is None:
+                    contact = Contact(phone=phone, name=form.name.data or "", language=form.language.data,
+                                      kind=form.kind.data, region_id=region.id, arrival_date=form.arrival_date.data,
+                                      departure_date=form.departure_date.data)
+                    contact.tags = (form.tags.data or "").split(",")
+                    db.session.add(contact)
+                else:
+                    contact = existing  # another district's: only the consent is added (see the docstring)
+                if consent_text:
                     contact.consent_at = utcnow()
-                    contact.consents = [ConsentRecord(source="operator", source_ref=current_user.username,
-                                                      text_shown=form.consent_text.data.strip(),
-                                                      language=form.language.data)]
-                db.session.add(contact)
+                    ref = current_user.username if existing is None else f"{current_user.username} ({region.code})"
+                    contact.consents.append(ConsentRecord(source="operator", source_ref=ref, text_shown=consent_text,
+                                                          language=form.language.data))
                 db.session.commit()
                 flash(_("Contact added."), "success")
                 return redirect(url_for("sms.contacts"))
@@ -360,9 +374,17 @@ def suppression():
 @bp.route("/outbox")
 @login_required
 def outbox():
+    """The numbers the outbox "sent" to, limited like the conversations (`_visible_phone`): contacts of the
+    operator's region subtree, and numbers that are no contact yet (opt-in codes) at province level only."""
+    region = current_user.region
+    in_scope = select(Contact.phone).join(Region, Contact.region_id == Region.id).where(
+        Region.path.startswith(region.path))
+    visible = OutboxMessage.phone.in_(in_scope)
+    if region.parent_id is None:
+        visible = or_(visible, OutboxMessage.phone.not_in(select(Contact.phone)))
     phones = db.session.execute(select(OutboxMessage.phone, func.count(), func.max(OutboxMessage.created_at))
-                                .group_by(OutboxMessage.phone).order_by(func.max(OutboxMessage.created_at).desc())
-                                .limit(500)).all()
+                                .where(visible).group_by(OutboxMessage.phone)
+                                .order_by(func.max(OutboxMessage.created_at).desc()).limit(500)).all()
     return render_template("sms/outbox.html", phones=phones)
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from signage.extensions import db
-from sms.models import ConsentRecord, Contact, OutboxMessage
+from sms.models import ConsentRecord, Contact
 from sms.phones import normalize_phone
 
 
@@ -18,3 +18,49 @@ from sms.phones import normalize_phone
 ])
 def test_international_form_with_the_trunk_zero_is_accepted(raw, e164):
     assert normalize_phone(raw) == e164
+
+
+def _send(phone: str, body: str) -> None:
+    from sms.gateways import OutgoingSms, get_gateway
+
+    get_gateway().send(OutgoingSms(to=phone, body=body))
+
+
+def test_the_outbox_lists_only_numbers_of_the_operators_region_subtree(outbox_app, login, make_contact):
+    make_contact("+84912000001", region="BT-PT")
+    make_contact("+84912000002", region="BT-HT")
+    _send("+84912000001", "Phan Thiết")
+    _send("+84912000002", "Hàm Tân")
+    _send("+84912000003", "Mã xác nhận 123456")  # an opt-in code to a number that is no contact yet
+    listed = {user: login(user).get("/sms/outbox").get_data(as_text=True) for user in ("hamtan", "operator")}
+    assert "+84912000002" in listed["hamtan"]
+    assert "+84912000001" not in listed["hamtan"] and "+84912000003" not in listed["hamtan"]
+    assert all(p in listed["operator"] for p in ("+84912000001", "+84912000002", "+84912000003"))
+
+
+def _add(operator, phone: str, region_id: int):
+    return operator.post_form("/sms/contacts/new", {
+        "phone": phone, "name": "Khách mới", "language": "vi", "kind": "resident", "region_id": region_id,
+        "consent_text": "Đồng ý qua điện thoại"})
+
+
+def test_adding_a_number_held_by_another_district_answers_as_for_a_new_number(outbox_app, login, demo,
+                                                                              make_contact):
+    held = make_contact("+84912000001", region="BT-PT", name="Chị Lan")
+    hamtan = login("hamtan")
+    fresh = _add(hamtan, "0912000009", demo["BT-HT"].id)
+    taken = _add(hamtan, "0912000001", demo["BT-HT"].id)
+    assert (taken.status_code, taken.headers.get("Location")) == (fresh.status_code, fresh.headers.get("Location"))
+    page = hamtan.get(taken.headers["Location"]).get_data(as_text=True)
+    assert "Chị Lan" not in page and "already" not in page and "đã là" not in page
+    db.session.expire_all()
+    kept = db.session.get(Contact, held.id)
+    assert (kept.region_id, kept.name) == (demo["BT-PT"].id, "Chị Lan")  # nothing of Phan Thiết's changes
+    consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.contact_id == held.id)).all()
+    assert any(c.source == "operator" and "hamtan" in c.source_ref for c in consents)  # the consent is kept
+
+
+def test_adding_a_number_already_in_the_operators_own_area_says_so(outbox_app, login, demo, make_contact):
+    make_contact("+84912000001", region="BT-HT")
+    answer = _add(login("hamtan"), "0912000001", demo["BT-HT"].id)
+    assert answer.status_code == 400
