@@ -3,7 +3,7 @@
 - `evaluate_job` — every minute (one job id per minute): fleet.service.run — incidents opened and closed,
   emails decided and queued.
 - `notify_job(incident_id, event)` — queued with the job id `fleet-notify-<incident>-<event>`
-  (fleet.service.queue_notification): the technicians' emails about an incident (fleet.notify).
+  (fleet.service.queue_notifications): the technicians' emails about an incident (fleet.notify).
 - `digest_job` — daily at FLEET_DIGEST_AT (local): the technicians' digest.
 
 The periodic ones are planned when `flask worker` starts and each run plans its successor.

@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from players.intervals import is_online, threshold_s
 
@@ -39,9 +40,9 @@ class Rules:
 RULE_FIELDS = tuple(f.name for f in fields(Rules))
 
 
-@dataclass(frozen=True)
-class ScreenState:
-    """What the controller knows of a screen at a moment (its last heartbeat, from Redis or the database)."""
+class ScreenState(NamedTuple):
+    """What the controller knows of a screen at a moment (its last heartbeat, from Redis or the database).
+    A tuple: the evaluation builds 10,000 of them a minute."""
 
     screen_id: int
     region_id: int
@@ -49,7 +50,7 @@ class ScreenState:
     last_seen_ms: int | None = None
     stale_since_ms: int | None = None
     free_storage: int | None = None
-    diagnostics: Mapping = field(default_factory=dict)
+    diagnostics: Mapping | None = None
 
 
 def resolve(defaults: Rules, overrides: Mapping[int, Mapping[str, int | None]], path: str) -> Rules:

@@ -75,7 +75,7 @@ def screen_states(screen_rows: Iterable) -> list[ScreenState]:
         states.append(ScreenState(
             screen_id=r.id, region_id=r.region_id, poll_interval_s=r.poll_interval or 30,
             last_seen_ms=beat.get("last_seen_ms"), stale_since_ms=beat.get("stale_since_ms"),
-            free_storage=beat.get("free_storage"), diagnostics=beat.get("diagnostics") or {}))
+            free_storage=beat.get("free_storage"), diagnostics=beat.get("diagnostics")))
     return states
 
 
@@ -111,45 +111,52 @@ def apply(breaches: dict[tuple[int, str], dict], region_of: dict[int, int], now:
             .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     # the technicians told of an incident are told it is over (deterministic job id: queued once)
-    told = db.session.scalars(select(Incident.id).where(Incident.id.in_(gone), Incident.notice == "sent")) \
-        if gone else []
-    for iid in told:
-        queue_notification(iid, "closed")
-        result.queued += 1
+    if gone:
+        result.queued = queue_notifications(list(db.session.scalars(
+            select(Incident.id).where(Incident.id.in_(gone), Incident.notice == "sent"))), "closed")
     return result
 
 
 def decide_notices(now: datetime) -> int:
-    """Decide the email of each open incident past its grace period; queue the ones to send. Returns how
-    many were queued."""
+    """Decide the email of each open incident past its grace period (one UPDATE per decision, on the rows
+    still undecided); queue the ones to send. Returns how many were queued."""
     cfg = current_app.config
     grace = timedelta(minutes=cfg["FLEET_NOTIFY_GRACE_MIN"])
     cooldown = timedelta(minutes=cfg["FLEET_NOTIFY_COOLDOWN_MIN"])
     waiting = db.session.execute(select(Incident.id, Incident.screen_id, Incident.cause, Incident.opened_at).where(
         Incident.active.is_(True), Incident.notice.is_(None), Incident.opened_at <= now - grace)).all()
-    queued = 0
+    if not waiting:
+        return 0
+    # when each screen and cause was last emailed about (the incidents decided "sent"); the waiting are undecided
+    last_sent = {(sid, cause): at for sid, cause, at in db.session.execute(
+        select(Incident.screen_id, Incident.cause, func.max(Incident.opened_at))
+        .where(Incident.notice == "sent", Incident.screen_id.in_({row.screen_id for row in waiting}))
+        .group_by(Incident.screen_id, Incident.cause))}
     local = now.astimezone(local_tz()).time()
+    decided: dict[str, list[int]] = {}
     for row in waiting:
-        last_sent = db.session.scalar(select(func.max(Incident.opened_at)).where(
-            Incident.screen_id == row.screen_id, Incident.cause == row.cause, Incident.notice == "sent",
-            Incident.id != row.id))
         decision = rules.notice(row.cause, row.opened_at, now, local_now=local, grace=grace, cooldown=cooldown,
-                                last_sent=last_sent, quiet=cfg["FLEET_QUIET_HOURS"])
-        if decision == "wait":
-            continue
-        claimed = db.session.execute(update(Incident).where(Incident.id == row.id, Incident.notice.is_(None))
-                                     .values(notice="sent" if decision == "send" else decision)
-                                     .execution_options(synchronize_session=False))
-        db.session.commit()
-        if claimed.rowcount == 1 and decision == "send":
-            queue_notification(row.id, "opened")
-            queued += 1
-    return queued
+                                last_sent=last_sent.get((row.screen_id, row.cause)), quiet=cfg["FLEET_QUIET_HOURS"])
+        if decision != "wait":
+            decided.setdefault("sent" if decision == "send" else decision, []).append(row.id)
+    claimed: dict[str, list[int]] = {}
+    for notice, ids in decided.items():
+        claimed[notice] = list(db.session.scalars(
+            update(Incident).where(Incident.id.in_(ids), Incident.notice.is_(None)).values(notice=notice)
+            .returning(Incident.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    return queue_notifications(claimed.get("sent", []), "opened")
 
 
-def queue_notification(incident_id: int, event: str) -> None:
-    get_queue(QUEUE).enqueue("fleet.jobs.notify_job", incident_id, event, job_id=f"fleet-notify-{incident_id}-{event}",
-                             job_timeout=120, result_ttl=3600, failure_ttl=7 * 86400)
+def queue_notifications(incident_ids: list[int], event: str) -> int:
+    """Queue the email job of each incident (job id `fleet-notify-<incident>-<event>`), in one round trip."""
+    if not incident_ids:
+        return 0
+    queue = get_queue(QUEUE)
+    queue.enqueue_many([queue.prepare_data("fleet.jobs.notify_job", (iid, event), job_id=f"fleet-notify-{iid}-{event}",
+                                           timeout=120, result_ttl=3600, failure_ttl=7 * 86400)
+                        for iid in incident_ids])
+    return len(incident_ids)
 
 
 def run(now: datetime) -> RunResult:
