@@ -34,7 +34,8 @@ class TwilioStandIn:
         self.delay = delay
         self.callbacks = callbacks
         self.messages: list[dict] = []  # every accepted message, in order
-        self.requests: int = 0
+        self.requests: int = 0  # message creations (the sends)
+        self.requests_by_kind: Counter = Counter()  # other calls: "fetch"
         self.scripted: dict[str, deque] = defaultdict(deque)  # to → [(status, code[, retry-after]), ...]
         self.callback_log: list[tuple[str, int]] = []
         self._lock = threading.Lock()
@@ -51,6 +52,13 @@ class TwilioStandIn:
         """The next requests to `to` answer these (HTTP status, Twilio error code), in order; a third item is
         sent as the Retry-After header (seconds or an HTTP date, as written)."""
         self.scripted[to].extend(errors)
+
+    def set_status(self, sid: str, status: str, error_code: int | None = None) -> None:
+        """What Twilio learnt later (its message fetch answers it; no callback is sent)."""
+        with self._lock:
+            for m in self.messages:
+                if m["sid"] == sid:
+                    m.update(status=status, error_code=error_code)
 
     def received(self) -> Counter:
         with self._lock:
@@ -79,6 +87,8 @@ class TwilioStandIn:
             return self._create(request)
         if request.path == prefix + ".json" and request.method == "GET":
             return self._list(request)
+        if request.path.startswith(prefix + "/") and request.path.endswith(".json") and request.method == "GET":
+            return self._fetch(request.path[len(prefix) + 1:-len(".json")])
         return self._error(404, 20404, "The requested resource was not found")
 
     def _authorised(self, request: Request) -> bool:
@@ -107,7 +117,8 @@ class TwilioStandIn:
             "date_created": format_datetime(datetime.now(UTC), usegmt=True),
             "date_sent": format_datetime(datetime.now(UTC), usegmt=True),
             "num_segments": "1", "direction": "outbound-api", "error_code": None, "error_message": None,
-            "status_callback": form.get("StatusCallback"),
+            "status_callback": form.get("StatusCallback"), "validity_period": form.get("ValidityPeriod"),
+            "price": None, "price_unit": "USD",
         }
         with self._lock:
             self.messages.append(record)
@@ -117,6 +128,15 @@ class TwilioStandIn:
             threading.Thread(target=self._callbacks, args=(record,), daemon=True).start()
         public = {k: v for k, v in record.items() if k != "status_callback"}
         return Response(json.dumps(public), status=201, mimetype="application/json")
+
+    def _fetch(self, sid: str) -> Response:
+        with self._lock:
+            self.requests_by_kind["fetch"] += 1
+            found = [dict(m) for m in self.messages if m["sid"] == sid]
+        if not found:
+            return self._error(404, 20404, f"The requested resource /Messages/{sid}.json was not found")
+        found[0].pop("status_callback", None)
+        return Response(json.dumps(found[0]), status=200, mimetype="application/json")
 
     def _list(self, request: Request) -> Response:
         to = request.args.get("To")
