@@ -88,6 +88,15 @@ def item_label(item_type: str, item_id: int) -> str:
     return item.name if item is not None else f"{item_type} #{item_id} (deleted)"
 
 
+def video_shapes(media_ids: Iterable[int]) -> dict[int, dict]:
+    """The on-air videos among these media items: {id: {"name", "width", "height"}} (EXIF-free: a video's
+    stored size is its displayed size); images and items not on air are left out."""
+    found = _load([("media", i) for i in media_ids])
+    return {item.id: {"name": item.name, "width": int(item.on_air.get("width") or 0),
+                      "height": int(item.on_air.get("height") or 0)}
+            for item in found.values() if item.on_air and item.on_air.get("kind") == MediaKind.VIDEO.value}
+
+
 def item_languages(item_type: str, item_id: int) -> list[str]:
     """Languages the on-air version has text for. Approved media carry no text: every language."""
     item = _get(item_type, item_id)

@@ -30,6 +30,12 @@ RECURRENCES = [("daily", _l("Every ticked weekday")), ("monthly", _l("Monthly, o
                ("lunar_yearly", _l("Yearly, on the start date's lunar date (e.g. Tết, Trung thu)"))]
 
 
+FITS = [("", _l("Automatic: fill the screen when the shapes match, else the whole picture")),
+        ("cover", _l("Fill the screen (crops a picture of another shape)")),
+        ("contain", _l("The whole picture, over a blurred copy of it")),
+        ("pillarbox", _l("The whole picture, between black bars"))]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -48,6 +54,7 @@ class PlaylistItemForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=1, max=3600)])
     valid_from = DateTimeLocalField(_l("Valid from"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     valid_until = DateTimeLocalField(_l("Valid until"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    fit = SelectField(_l("On a screen of another shape"), choices=select_choices(FITS), default="")
 
     def validate_valid_until(self, field):
         if field.data and self.valid_from.data and field.data <= self.valid_from.data:

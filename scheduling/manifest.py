@@ -10,7 +10,7 @@ per time window in which they are scheduled (valid_from/valid_until = that windo
 ticker's own validity). A segment whose entry only has tickers shows the default playlist's items
 underneath. An entry whose items are all unavailable (not approved, not rendered yet) yields to the
 default playlist. `fallback` is what plays when the timeline does not cover now (e.g. the manifest is
-older than its valid_until).
+older than its valid_until). Each item carries its playlist step's `fit` (None: the player's automatic fit).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class FlatItem:
     duration_s: float | None
     valid_from: datetime | None
     valid_until: datetime | None
+    fit: str | None = None
 
     def valid_over(self, start: datetime, end: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= start) and (
@@ -98,7 +99,8 @@ def flatten(playlist_id: int, playlists: dict[int, list[PlaylistItem]], *, _path
             flat.extend(flatten(item.item_id, playlists, _path=key + "/", _bounds=(valid_from, valid_until),
                                 _seen=(*_seen, playlist_id)))
         else:
-            flat.append(FlatItem(key, item.item_type, item.item_id, item.duration_s, valid_from, valid_until))
+            flat.append(FlatItem(key, item.item_type, item.item_id, item.duration_s, valid_from, valid_until,
+                                 item.fit))
     return flat
 
 
@@ -179,7 +181,8 @@ class ContentCatalogue:
         if found is not None:
             duration = flat.duration_s or found["duration_s"] or DEFAULT_ITEM_S
             shown = {"key": flat.key, "item_type": flat.item_type, "item_id": flat.item_id, "name": found["name"],
-                     "duration_s": float(duration), "kind": found["kind"], "assets": found["assets"]}
+                     "duration_s": float(duration), "kind": found["kind"], "assets": found["assets"],
+                     "fit": flat.fit}
         self._shown[flat] = shown
         return shown
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db_types import UTCDateTime
@@ -36,6 +36,15 @@ class Recurrence(enum.StrEnum):
     LUNAR_YEARLY = "lunar_yearly"  # the start date's lunar day and month (Tết, Rằm tháng Giêng, Trung thu)
 
 
+class Fit(enum.StrEnum):
+    """How a playlist item's picture fills a screen of another shape; None (the default) is automatic: cover
+    when the video's shape is within `players/static/js/stage.js`'s tolerance of the screen's, else contain."""
+
+    COVER = "cover"  # fill the screen, crop what overflows
+    CONTAIN = "contain"  # the whole picture, over a blurred copy of itself
+    PILLARBOX = "pillarbox"  # the whole picture, between black bars
+
+
 ALL_DAYS = 0b1111111  # bit 0 = Monday … bit 6 = Sunday
 
 
@@ -60,7 +69,8 @@ class PlaylistItem(Audited, db.Model):
     """One step of a playlist: a slide, media, ticker or (item_type "playlist") another playlist.
 
     `duration_s` None means the content's own duration (video length) or the default; validity bounds
-    limit when the item plays at all (outside them the playlist skips it).
+    limit when the item plays at all (outside them the playlist skips it); `fit` (a `Fit`, None = automatic)
+    is how a video or photo of another shape than the screen fills it.
     """
 
     __tablename__ = "sched_playlist_item"
@@ -73,6 +83,8 @@ class PlaylistItem(Audited, db.Model):
     duration_s: Mapped[float | None] = mapped_column(Float)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fit: Mapped[str | None] = mapped_column(String(10), CheckConstraint(
+        "fit IS NULL OR fit IN ('cover', 'contain', 'pillarbox')", name="ck_sched_playlist_item_fit"))
     playlist: Mapped[Playlist] = relationship(back_populates="items", foreign_keys=[playlist_id])
 
 

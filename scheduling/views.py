@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from scheduling import content_port, screen_calendar, service
+from scheduling import content_port, screen_calendar, service, shapes
 from scheduling.forms import DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
 from scheduling.models import (
     ALL_DAYS,
@@ -28,7 +28,7 @@ from scheduling.models import (
     ScreenDefault,
     TargetType,
 )
-from scheduling.targeting import default_source, playlist_screen_ids, playlists_containing
+from scheduling.targeting import default_source, entry_screen_ids, playlist_screen_ids, playlists_containing
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.models import Region, Screen, ScreenGroup
@@ -144,10 +144,12 @@ def playlist_edit(playlist_id: int):
         playlist.items.append(PlaylistItem(
             position=position, item_type=item_type, item_id=int(item_id), duration_s=add.duration_s.data,
             valid_from=_to_utc(add.valid_from.data), valid_until=_to_utc(add.valid_until.data),
+            fit=add.fit.data or None,
         ))
         db.session.commit()
         service.playlist_changed(playlist)
         flash(_("Item added."), "success")
+        _flash_shapes({playlist.id}, playlist_screen_ids({playlist.id}))
         return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
     rows = [(item, item_name(item)) for item in playlist.items]
     return render_template("scheduling/playlist_edit.html", playlist=playlist, meta=meta, add=add, rows=rows,
@@ -252,6 +254,12 @@ def _entry_form(entry: ScheduleEntry | None) -> EntryForm:
     return form
 
 
+def _flash_shapes(playlist_ids: set[int], screen_ids: set[int]) -> None:
+    """Tell the operator which videos screens of another shape will crop or show whole (scheduling.shapes)."""
+    for warning in shapes.warnings(playlist_ids, screen_ids):
+        flash(warning, "warning")
+
+
 def _save_entry(entry: ScheduleEntry, form: EntryForm):
     targets = (
         [("screen", get_scoped_or_404(Screen, i).id) for i in form.screens.data or []]
@@ -276,6 +284,7 @@ def _save_entry(entry: ScheduleEntry, form: EntryForm):
     set_themes("entry", entry.id, form.themes.data or [])
     db.session.commit()
     flash(_("Schedule saved; %(n)d screen(s) will pick it up on their next poll.", n=len(bumped)), "success")
+    _flash_shapes({entry.playlist_id}, entry_screen_ids(entry))
     return redirect(url_for(".entries"))
 
 
@@ -334,6 +343,7 @@ def screen(screen_id: int):
             get_scoped_or_404(Playlist, form.playlist_id.data)
         service.set_default(screen, form.playlist_id.data or None)
         flash(_("Default playlist saved."), "success")
+        _flash_shapes({form.playlist_id.data} if form.playlist_id.data else set(), {screen.id})
     return redirect(url_for("screens.show", screen_id=screen.id) + ("#schedule" if request.method == "POST" else ""))
 
 

@@ -28,11 +28,11 @@ class FakeContent:
         self.render_requests: list[tuple] = []
 
     def add(self, item_type: str, item_id: int, *, name: str | None = None, langs=("vi", "en"), kind="image",
-            duration_s=None, approved=True, texts=None, valid_from=None, valid_until=None):
+            duration_s=None, approved=True, texts=None, valid_from=None, valid_until=None, size=(1920, 1080)):
         self.items[(item_type, item_id)] = dict(
             name=name or f"{item_type} {item_id}", langs=list(langs), kind=kind, duration_s=duration_s,
             approved=approved, texts=texts or {"vi": "Chào mừng", "en": "Welcome"}, valid_from=valid_from,
-            valid_until=valid_until, revision=1,
+            valid_until=valid_until, revision=1, size=size,
         )
         return self
 
@@ -76,6 +76,10 @@ class FakeContent:
                 "assets": {lang: {k: a[k] for k in ("url", "sha256", "size", "mime")} for lang, a in assets.items()},
             } if assets else None
         return result
+
+    def video_shapes(self, media_ids):
+        return {i: {"name": item["name"], "width": item["size"][0], "height": item["size"][1]}
+                for i in media_ids if (item := self._get("media", i)) and item["kind"] == "video"}
 
     def ensure_renders(self, item_type, item_id, sizes, langs, screen_ids):
         self.render_requests.append((item_type, item_id, tuple(sizes), tuple(langs), tuple(screen_ids)))

@@ -1,6 +1,38 @@
 // Two stacked layers, each with one <img> and one <video> that are reused for every item (no DOM growth).
 // The next item is loaded and decoded in the hidden layer, then faded in above the visible one; the old
 // layer is hidden only after the fade, so there is never a black frame between items.
+//
+// A picture of another shape than the stage is fitted by the item's `fit` (scheduling.models.Fit): 'cover'
+// fills and crops, 'contain' shows it whole over a blurred still of itself, 'pillarbox' whole between black
+// bars; none (automatic) is cover when the shapes are within SHAPE_TOLERANCE and contain when they are not
+// (scheduling/shapes.py uses the same number to warn the operator).
+
+export var SHAPE_TOLERANCE = 0.15;
+var FITS = ['cover', 'contain', 'pillarbox'];
+
+export function fitFor(fit, picture, stage) {
+  if (FITS.indexOf(fit) >= 0) return fit;
+  if (!picture.w || !picture.h || !stage.w || !stage.h) return 'cover';
+  var a = picture.w / picture.h;
+  var b = stage.w / stage.h;
+  return Math.min(a, b) / Math.max(a, b) < 1 / (1 + SHAPE_TOLERANCE) ? 'contain' : 'cover';
+}
+
+// A small, blurred, darkened still of the picture covering the layer: the background of 'contain'.
+function paintBackdrop(canvas, source, picture, stage) {
+  var width = 48;
+  var height = Math.max(1, Math.round(width * stage.h / stage.w));
+  canvas.width = width;
+  canvas.height = height;
+  var scale = Math.max(width / picture.w, height / picture.h);
+  var ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, width, height);
+  try {
+    ctx.drawImage(source, (width - picture.w * scale) / 2, (height - picture.h * scale) / 2,
+      picture.w * scale, picture.h * scale);
+  } catch (err) { /* no frame yet: the black stays */ }
+}
 
 function waitVideo(video) {
   return new Promise(function (resolve, reject) {
@@ -20,7 +52,15 @@ export class Stage {
   constructor(root) {
     this.root = root;
     this.layers = Array.prototype.map.call(root.querySelectorAll('.layer'), function (el) {
-      return { el: el, img: el.querySelector('img'), video: el.querySelector('video'), key: null, kind: null };
+      var backdrop = document.createElement('canvas');
+      backdrop.setAttribute('aria-hidden', 'true');
+      backdrop.className = 'backdrop';
+      var s = backdrop.style;
+      s.position = 'absolute'; s.top = '0'; s.left = '0'; s.width = '100%'; s.height = '100%';
+      s.filter = 'blur(2vmin) brightness(0.55)'; s.transform = 'scale(1.08)'; s.display = 'none';
+      el.insertBefore(backdrop, el.firstChild);
+      return { el: el, img: el.querySelector('img'), video: el.querySelector('video'), backdrop: backdrop,
+        key: null, kind: null, fit: null };
     });
     this.front = null;
     this.fadeDone = Promise.resolve();
@@ -65,8 +105,23 @@ export class Stage {
       throw err;
     }
     if (layer.key !== slot.key) throw new Error('superseded');
+    this.applyFit(layer, slot.item.fit);
     layer.ready = true;
     return layer;
+  }
+
+  // Fit the loaded picture to the stage (see fitFor); the layer's data-fit says which fit was taken.
+  applyFit(layer, fit) {
+    var media = layer.kind === 'video' ? layer.video : layer.img;
+    var picture = layer.kind === 'video' ? { w: media.videoWidth, h: media.videoHeight }
+      : { w: media.naturalWidth, h: media.naturalHeight };
+    var stage = { w: this.root.clientWidth, h: this.root.clientHeight };
+    layer.fit = fitFor(fit, picture, stage);
+    layer.el.dataset.fit = layer.fit;
+    media.style.objectFit = layer.fit === 'cover' ? 'cover' : 'contain';
+    media.style.background = layer.fit === 'contain' ? 'transparent' : '#000';
+    if (layer.fit === 'contain') paintBackdrop(layer.backdrop, media, picture, stage);
+    layer.backdrop.style.display = layer.fit === 'contain' ? '' : 'none';
   }
 
   // Fade the prepared layer in over `fadeMs`, then retire the previous one.
