@@ -1,25 +1,122 @@
 """CSV import of contacts (row by row: a failed row imports nothing, errors are reported per row) and streamed
-import of suppression lists (the national do-not-call list is large: read line by line, insert in batches)."""
+import of suppression lists (the national do-not-call list is large: read line by line, insert in batches).
+
+An uploaded contact file is read by `decode_upload` before any row: the encoding is detected (UTF-8 with or
+without BOM, UTF-16 with BOM or by its zero bytes, else Windows-1258 — Vietnamese with combining tone marks, as
+old Vietnamese Excel saves it — or Windows-1252), and what is no text (an image, a PDF, a spreadsheet) is refused
+with `ImportFileError` and a code the page turns into a readable reason. Every field is cleaned like form input
+(`signage.text`: NFC, control characters such as NUL removed) and capped (`FIELD_LIMITS`): a longer field is that
+row's error, never a crash of the job. `import_contacts_upload` is the RQ job: it never raises for a bad file, it
+answers {"error": code, ...} so the status page can say what went wrong."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from rq import get_current_job
 from sqlalchemy import select
 
 from signage.extensions import db
 from signage.languages import configured_codes
 from signage.models import Region
+from signage.text import clean, clean_line
 from signage.timeutil import utcnow
+from sms import uploads
 from sms.models import ConsentRecord, Contact, SuppressionEntry
 from sms.phones import InvalidPhone, normalize_phone, try_normalize
 
 CONTACT_COLUMNS = ("phone", "name", "language", "kind", "region", "tags", "arrival", "departure",
                    "consent_source", "consent_text")
+#: The longest value each column may hold (characters); a longer one is an error of its row.
+FIELD_LIMITS = {"phone": 40, "name": 200, "language": 8, "kind": 20, "region": 64, "tags": 500, "arrival": 20,
+                "departure": 20, "consent_source": 40, "consent_text": 2000}
+OTHER_FIELD_LIMIT = 200
+#: The first bytes of files people upload by mistake instead of a CSV, and what to call them.
+MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"%PDF", "PDF"),
+         (b"PK\x03\x04", "ZIP/XLSX"), (b"\xd0\xcf\x11\xe0", "XLS"), (b"RIFF", "RIFF"), (b"\x1a\x45\xdf\xa3", "WebM"),
+         (b"\x1f\x8b", "GZIP"))
+#: Windows-1258 writes Vietnamese tone marks as combining characters after the letter (these bytes); read as
+#: Windows-1252 they would be letters (Ì Ò Þ ì ò).
+CP1258_TONE_BYTES = frozenset(b"\xcc\xd2\xde\xec\xf2")
+_TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + tone) for vowel in "aăâeêioôơuưy" for base in (vowel, vowel.upper())
+    for tone in _TONES) | frozenset("đĐ")
+
+
+class ImportFileError(ValueError):
+    """The upload is not a CSV this import can read. code: binary (kind: what it looks like) | no_phone_column."""
+
+    def __init__(self, code: str, kind: str = ""):
+        super().__init__(code)
+        self.code, self.kind = code, kind
+
+
+def decode_upload(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of an uploaded CSV, or ImportFileError when it is no text."""
+    for magic, kind in MAGIC:
+        if data.startswith(magic):
+            raise ImportFileError("binary", kind)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace").lstrip("\ufeff"), "UTF-16"
+    head = data[:4096]
+    if head and head.count(0) * 3 >= len(head):  # UTF-16 without BOM: every other byte of ASCII text is 0
+        even_zeros = head[0::2].count(0)
+        encoding = "utf-16-be" if even_zeros > head[1::2].count(0) else "utf-16-le"
+        return data.decode(encoding, errors="replace"), "UTF-16"
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if controls > max(3, len(head) // 100):  # a stray NUL is cleaned away; a file full of them is no text
+        raise ImportFileError("binary", "")
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_like_cp1258(data):
+        return unicodedata.normalize("NFC", data.decode("cp1258", errors="replace")), "Windows-1258"
+    return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def _looks_like_cp1258(data: bytes) -> bool:
+    """True when the file has Windows-1258 tone-mark bytes and each one, read as a combining mark, makes a
+    Vietnamese letter with the letter before it ("Bi" + 0xCC → "Bì"); Italian "così" in Windows-1252 would make
+    "cosś" and stays Windows-1252."""
+    if not CP1258_TONE_BYTES.intersection(data):
+        return False
+    text = data.decode("cp1258", errors="replace")
+    for index, ch in enumerate(text):
+        if ch in _TONES[1:]:
+            composed = unicodedata.normalize("NFC", text[max(index - 1, 0):index + 1])
+            if len(composed) != 1 or composed not in VIETNAMESE_LETTERS:
+                return False
+    return True
+
+
+def import_contacts_upload(name: str, region_path: str, source_name: str) -> dict:
+    """RQ job: import the uploaded file `name` (sms.uploads). Progress in the job's meta; the result is the
+    report, or {"error": code, "kind": ...} for a file that is no CSV. The upload is deleted either way."""
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update(done=done, total=total, region_path=region_path)
+            job.save_meta()
+
+    with uploads.claimed(name) as path:
+        data = path.read_bytes()
+    try:
+        text, encoding = decode_upload(data)
+        report = import_contacts(text, allowed_region_path=region_path, source_name=source_name, progress=progress)
+    except ImportFileError as exc:
+        return {"error": exc.code, "kind": exc.kind}
+    return {"imported": report.imported, "total": report.total, "encoding": encoding,
+            "errors": [{"line": line, "phone": phone, "reason": reason} for line, phone, reason in report.errors]}
 
 
 @dataclass
@@ -33,27 +130,67 @@ def _date(value: str) -> date | None:
     return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+    """(line, cleaned row or None, reason when None) for every data row; the header names the columns."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [clean_line(h).lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        header = []
+    if "phone" not in header:
+        raise ImportFileError("no_phone_column")
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over the csv module's own limit (131,072 characters)
+            yield reader.line_num, None, f"unreadable row: {exc}"
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        row, too_long = {}, []
+        for column, value in zip(header, values, strict=False):
+            if not column:
+                continue
+            limit = FIELD_LIMITS.get(column, OTHER_FIELD_LIMIT)
+            value = clean(value, strip=True) if column == "consent_text" else clean_line(value)
+            if len(value) > limit:
+                too_long.append(f"{column} has {len(value)} characters (at most {limit})")
+            row[column] = value
+        if too_long:
+            yield reader.line_num, None, "field too long: " + "; ".join(too_long)
+        else:
+            yield reader.line_num, row, ""
+
+
+def check_header(text: str) -> None:
+    """ImportFileError unless the first row names the columns, a 'phone' column among them."""
+    next(_rows(text), None)
+
+
 def import_contacts(text: str, *, allowed_region_path: str = "/", source_name: str = "import",
                     progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = list(_rows(text))
     report = ImportReport(total=len(rows))
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     seen: set[str] = set()
-    for index, row in enumerate(rows, start=2):  # line 1 is the header
-        row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-        given = row.get("phone", "")
+    for count, (line, row, reason) in enumerate(rows, start=1):
+        given = (row or {}).get("phone", "")
         try:
+            if row is None:
+                raise ValueError(reason)
             contact = _contact_from_row(row, regions, seen, allowed_region_path, source_name)
         except ValueError as exc:
-            report.errors.append((index, given, str(exc)))
+            report.errors.append((line, given, str(exc)))
         else:
             db.session.add(contact)
             db.session.flush()
             report.imported += 1
             seen.add(contact.phone)
-        if progress and index % 50 == 0:
+        if progress and count % 50 == 0:
             db.session.commit()
-            progress(index - 1, len(rows))
+            progress(count, len(rows))
     db.session.commit()
     if progress:
         progress(len(rows), len(rows))

@@ -24,7 +24,7 @@ from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_r
 from signage.theme_forms import fill_theme_choices
 from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, utcnow
-from sms import jobs, uploads
+from sms import imports, jobs, uploads
 from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm, campaign_form
 from sms.models import (
     Campaign,
@@ -324,16 +324,63 @@ def contact_new():
     return render_template("sms/contact_form.html", form=form), 400 if request.method == "POST" else 200
 
 
+def import_file_error(code: str, kind: str = "") -> str:
+    """The reason an uploaded contact file cannot be imported (`sms.imports.ImportFileError`), for the operator."""
+    if code == "binary":
+        if kind:
+            return _("This is not a CSV file: it looks like a %(kind)s file. Save the list as CSV (comma-separated "
+                     "values) and upload that.", kind=kind)
+        return _("This is not a CSV file (it contains binary data). Save the list as CSV and upload that.")
+    if code == "no_phone_column":
+        return _("The first row of the file must name the columns, with at least a 'phone' column.")
+    return _("The file could not be read.")
+
+
 @bp.route("/contacts/import", methods=["GET", "POST"])
 @login_required
 def contacts_import():
     form = ImportForm()
     if form.validate_on_submit():
-        name = uploads.save(form.file.data, ".csv")
-        job = get_queue(jobs.QUEUE).enqueue(jobs.import_contacts_job, name, current_user.region.path,
-                                           form.file.data.filename or name, job_timeout=3600)
-        return redirect(url_for("sms.import_status", job_id=job.id))
+        upload = form.file.data
+        data = upload.read()
+        upload.stream.seek(0)
+        try:
+            text, _encoding = imports.decode_upload(data)
+            imports.check_header(text)
+        except imports.ImportFileError as exc:
+            form.file.errors.append(import_file_error(exc.code, exc.kind))
+        else:
+            name = uploads.save(upload, ".csv")
+            job = get_queue(jobs.QUEUE).enqueue(imports.import_contacts_upload, name, current_user.region.path,
+                                               upload.filename or name, job_timeout=3600,
+                                               meta={"region_path": current_user.region.path})
+            return redirect(url_for("sms.import_status", job_id=job.id))
     return render_template("sms/import.html", form=form), 400 if request.method == "POST" else 200
+
+
+#: What the import status page says about the job's state (RQ's JobStatus values).
+IMPORT_STATES = {"queued": "waiting", "deferred": "waiting", "scheduled": "waiting", "started": "running",
+                 "finished": "finished", "failed": "failed", "stopped": "failed", "canceled": "failed"}
+
+
+def _import_state(job: Job) -> dict:
+    """The job as the page and its poll see it: state (waiting | running | finished | failed; also as "status"),
+    a translated label,
+    `over` (the page stops polling), progress, the result, and the reason of a failure in words."""
+    status = job.get_status(refresh=True)
+    state = IMPORT_STATES.get(getattr(status, "value", status) or "queued", "waiting")
+    result = job.return_value() if state == "finished" else None
+    error = ""
+    if isinstance(result, dict) and result.get("error"):
+        state, error = "failed", import_file_error(result["error"], result.get("kind", ""))
+        result = None
+    elif state == "failed":
+        error = _("The import stopped with an error; nothing after the last saved row was imported. Check the file "
+                  "and try again, or ask an administrator to look at the worker's log.")
+    labels = {"waiting": _("Waiting for a worker…"), "running": _("Importing…"), "finished": _("Finished"),
+              "failed": _("Failed")}
+    return {"state": state, "status": state, "label": labels[state], "over": state in ("finished", "failed"),
+            "error": error, "done": job.meta.get("done", 0), "total": job.meta.get("total", 0), "result": result}
 
 
 @bp.route("/imports/<job_id>")
@@ -345,8 +392,7 @@ def import_status(job_id: str):
         abort(404)
     if job.meta.get("region_path") and not job.meta["region_path"].startswith(current_user.region.path):
         abort(404)
-    data = {"status": job.get_status(refresh=True), "done": job.meta.get("done", 0),
-            "total": job.meta.get("total", 0), "result": job.return_value()}
+    data = _import_state(job)
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify(data)
     return render_template("sms/import_status.html", job_id=job_id, data=data)
