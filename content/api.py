@@ -28,7 +28,8 @@ def _in_subtree(model, region: Region):
 
 
 def schedulable_items(region_id: int) -> list[dict]:
-    """Approved slides, media and tickers owned by the region or anything below it."""
+    """Approved slides, media and tickers owned by the region or anything below it, and the approved media of
+    the regions above it."""
     region = db.session.get(Region, region_id)
     if region is None:
         return []
@@ -40,6 +41,11 @@ def schedulable_items(region_id: int) -> list[dict]:
     for media in db.session.scalars(_in_subtree(Media, region).where(Media.on_air_version.is_not(None))
                                     .order_by(Media.name)):
         items.append({"type": "media", "id": media.id, "name": media.name,
+                      "default_duration_s": media.default_duration_s})
+    # the regions above may lend their approved media (read-only: a district uses the province's photo)
+    for media in db.session.scalars(select(Media).where(Media.region_id.in_([r.id for r in region.ancestors()]),
+                                                        Media.on_air_version.is_not(None)).order_by(Media.name)):
+        items.append({"type": "media", "id": media.id, "name": f"{media.name} ({media.region.name})",
                       "default_duration_s": media.default_duration_s})
     for ticker in db.session.scalars(_in_subtree(Ticker, region).where(Ticker.on_air_version.is_not(None))
                                      .order_by(Ticker.name)):

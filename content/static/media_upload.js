@@ -1,13 +1,64 @@
 // The media library's uploader: files (chosen or dropped) are sent two at a time, one request each, with a
-// progress bar and the server's answer per file; the page reloads when all went through.
+// progress bar and the server's answer per file. What went through is added to the grid in place (no reload,
+// so a rejected file's message stays beside the others), and tiles whose thumbnail is still being made ask
+// tiles.json every few seconds until it is ready.
 (function () {
   "use strict";
   var form = document.getElementById("uploader");
   var input = document.getElementById("files");
   var zone = document.getElementById("dropzone");
   var list = document.getElementById("upload-results");
-  var pending = 0;
+  var grid = document.getElementById("media-list");
+  var pending = 0, uploaded = [];
   var NETWORK_ERROR = list.dataset.networkError;
+  var POLL_MS = 3000, MAX_POLLS = 100, polls = 0, polling = false;
+
+  function tileFrom(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html;  // our own server's markup, escaped by its templates
+    return holder.content.firstElementChild;
+  }
+
+  function fetchTiles(ids, then) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", grid.dataset.tilesUrl + "?ids=" + ids.join(","));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.onload = function () {
+      if (xhr.status === 200) { then(JSON.parse(xhr.responseText).tiles); }
+    };
+    xhr.send();
+  }
+
+  function showUploaded(ids) {
+    fetchTiles(ids, function (tiles) {
+      var empty = document.getElementById("media-empty");
+      if (empty && tiles.length) { empty.remove(); }
+      tiles.slice().reverse().forEach(function (t) {
+        var old = grid.querySelector('[data-media-id="' + t.id + '"]');
+        var fresh = tileFrom(t.html);
+        if (old) { old.replaceWith(fresh); } else { grid.insertBefore(fresh, grid.firstChild); }
+      });
+      startPolling();
+    });
+  }
+
+  function poll() {
+    var waiting = Array.prototype.map.call(grid.querySelectorAll('[data-pending="1"]'),
+      function (el) { return el.dataset.mediaId; });
+    if (!waiting.length || polls >= MAX_POLLS) { polling = false; return; }
+    polls += 1;
+    fetchTiles(waiting, function (tiles) {
+      tiles.forEach(function (t) {
+        var old = grid.querySelector('[data-media-id="' + t.id + '"]');
+        if (old && t.thumb) { old.replaceWith(tileFrom(t.html)); }
+      });
+      setTimeout(poll, POLL_MS);
+    });
+  }
+
+  function startPolling() {
+    if (!polling) { polling = true; setTimeout(poll, POLL_MS); }
+  }
 
   function row(name) {
     var li = document.createElement("li");
@@ -46,6 +97,7 @@
       ui.msg.textContent = result.message;
       ui.li.className = result.ok ? "ok" : "error";
       ui.li.dataset.status = result.ok ? "ok" : "rejected";
+      if (result.ok && result.id) { uploaded.push(result.id); }
       done();
     };
     xhr.onerror = function () { ui.msg.textContent = NETWORK_ERROR; ui.li.className = "error"; done(); };
@@ -56,7 +108,10 @@
     pending -= 1;
     active -= 1;
     pump();
-    if (pending === 0) { list.dataset.finished = "1"; setTimeout(function () { if (!list.querySelector(".error")) { window.location.reload(); } }, 800); }
+    if (pending === 0) {
+      list.dataset.finished = "1";
+      if (uploaded.length) { showUploaded(uploaded.splice(0)); }
+    }
   }
 
   function sendAll(files) {
@@ -68,6 +123,7 @@
     pump();
   }
 
+  startPolling();
   form.addEventListener("submit", function (e) { e.preventDefault(); if (input.files.length) { sendAll(input.files); input.value = ""; } });
   input.addEventListener("change", function () { if (input.files.length) { sendAll(input.files); input.value = ""; } });
   ["dragenter", "dragover"].forEach(function (t) { zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); }); });

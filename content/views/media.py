@@ -3,7 +3,7 @@ and approval: an upload is a draft, and only its approved file reaches screens (
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -72,6 +72,7 @@ def upload():
 def show(media_id: int):
     media = get_scoped_or_404(Media, media_id)
     return render_template("content/media_show.html", media=media, thumb=media_service.thumbnail_url(media),
+                           regions=scoped_regions(),
                            slides=media_service.slides_using(media.id),
                            scheduled=media_service.scheduled("media", media.id),
                            review={"changes": workflow.changes(media.on_air, workflow.snapshot(media))})
@@ -123,17 +124,71 @@ add_review_routes(bp, Review(
 ))
 
 
+@bp.route("/tiles.json")
+@login_required
+def tiles():
+    """The library's tiles of these items (`ids=1,2,3`, at most 100), for the page to add what it uploaded and
+    to swap in thumbnails when they are ready, without a reload: [{id, thumb, html}]."""
+    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()][:100]
+    items = db.session.scalars(scoped_select(Media).options(joinedload(Media.region)).where(Media.id.in_(ids))
+                               .order_by(Media.created_at.desc(), Media.id.desc())) if ids else []
+    macro = get_template_attribute("content/_media_tile.html", "tile")
+    out = []
+    for m in items:
+        thumb = media_service.thumbnail_url(m)
+        out.append({"id": m.id, "thumb": thumb, "html": str(macro(m, thumb))})
+    return jsonify(tiles=out)
+
+
 @bp.route("/choices.json")
 @login_required
 def choices():
     """Images for the slide composer's picker."""
     query = scoped_select(Media).where(Media.kind == "image").order_by(Region.path, Media.name)
-    return jsonify([{"id": m.id, "name": m.name, "url": m.url} for m in db.session.scalars(query)])
+    lent = _lent_from_above().where(Media.kind == "image").order_by(Media.name)
+    return jsonify([{"id": m.id, "name": m.name, "url": m.url} for m in db.session.scalars(query)]
+                   + [{"id": m.id, "name": f"{m.name} ({m.region.name})", "url": m.url}
+                      for m in db.session.scalars(lent)])
+
+
+def _lent_from_above():
+    """The approved media of the regions above the user's: a district may use them, not change them."""
+    return (select(Media).options(joinedload(Media.region))
+            .where(Media.region_id.in_([r.id for r in current_user.region.ancestors()]),
+                   Media.on_air_version.is_not(None)))
 
 
 def image_choices() -> list[tuple[int, str]]:
-    query = scoped_select(Media).where(Media.kind == "image").order_by(Media.name)
-    return [(m.id, m.name) for m in db.session.scalars(query)]
+    """The slide composer's images: the user's region subtree's, then those lent from the regions above."""
+    own = db.session.scalars(scoped_select(Media).where(Media.kind == "image").order_by(Media.name))
+    lent = db.session.scalars(_lent_from_above().where(Media.kind == "image").order_by(Media.name))
+    return [(m.id, m.name) for m in own] + [(m.id, f"{m.name} ({m.region.name})") for m in lent]
+
+
+def get_usable_or_404(media_id: int) -> Media:
+    """A media item the user may put on a slide: one of their subtree, or one lent from above (approved)."""
+    media = db.session.scalar(_lent_from_above().where(Media.id == media_id))
+    return media if media is not None else get_scoped_or_404(Media, media_id)
+
+
+@bp.route("/<int:media_id>/move", methods=["POST"])
+@login_required
+def move(media_id: int):
+    """Move an item to another region of the user's subtree (audited like every change of a Media row).
+    Refused while a slide outside the new region's subtree shows it: that slide could no longer use it."""
+    media = get_scoped_or_404(Media, media_id)
+    region = require_region_in_scope(request.form.get("region_id", type=int))
+    outside = [s for s in media_service.slides_using(media.id)
+               if not region.contains(db.session.get(Region, s.region_id))]
+    if outside:
+        flash(_("Slides outside %(region)s show it: %(names)s. Move or change them first.", region=region.name,
+                names=", ".join(s.name for s in outside[:5])), "error")
+        return redirect(url_for("content_media.show", media_id=media.id)), 303
+    if region.id != media.region_id:
+        media.region_id = region.id
+        db.session.commit()
+        flash(_("Moved to %(region)s.", region=region.name), "success")
+    return redirect(url_for("content_media.show", media_id=media.id)), 303
 
 
 def queue_items() -> list[dict]:

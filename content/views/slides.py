@@ -14,9 +14,9 @@ from content import renderer, rendering, storage, workflow
 from content.api import notify_changed
 from content.forms import TEMPLATE_LABELS, SlideForm, slide_form
 from content.media_service import scheduled
-from content.models import Media, QrScan, Slide
+from content.models import QrScan, Slide
 from content.qrlinks import tracked_url
-from content.views.media import image_choices
+from content.views.media import get_usable_or_404, image_choices
 from signage.approval_views import Review, add_review_routes
 from signage.extensions import db, limiter
 from signage.forms import select_choices
@@ -63,7 +63,7 @@ def _fill(slide: Slide, form: SlideForm) -> bool:
     """Copy the form into the working copy; True when anything changed."""
     media_id = form.media_id.data or None
     if media_id:
-        get_scoped_or_404(Media, media_id)
+        get_usable_or_404(media_id)
     new = {"name": form.name.data, "region_id": require_region_in_scope(form.region_id.data).id,
            "template": form.template.data, "texts": form.texts(), "media_id": media_id,
            "qr_url": form.qr_url.data or "", "duration_s": form.duration_s.data,
@@ -173,7 +173,7 @@ def preview():
     texts = form.texts()
     image_path, image = None, None
     if form.media_id.data:
-        media = get_scoped_or_404(Media, form.media_id.data)
+        media = get_usable_or_404(form.media_id.data)
         if media.kind == "image":
             image_path = storage.path_for(media.sha256, media.ext)
             image = {"sha256": media.sha256, "ext": media.ext}
