@@ -20,6 +20,7 @@ from scheduling import content_port, screen_calendar, service, shapes
 from scheduling.forms import DefaultPlaylistForm, EntryForm, PlaylistForm, PlaylistItemForm
 from scheduling.models import (
     ALL_DAYS,
+    Fit,
     ItemType,
     Playlist,
     PlaylistItem,
@@ -182,12 +183,18 @@ def playlist_item_action(playlist_id: int, item_id: int):
             abort(400)
         if item.duration_s is not None and not 1 <= item.duration_s <= 3600:
             abort(400)
+    elif action == "fit":
+        item.fit = request.form.get("fit") or None
+        if item.fit is not None and item.fit not in {f.value for f in Fit}:
+            abort(400)
     else:
         abort(400)
     for pos, i in enumerate(items):
         i.position = pos
     db.session.commit()
     service.playlist_changed(playlist)
+    if action == "fit":
+        _flash_shapes({playlist.id}, playlist_screen_ids({playlist.id}))
     return redirect(url_for(".playlist_edit", playlist_id=playlist.id))
 
 

@@ -62,6 +62,20 @@ def test_a_video_added_to_fill_a_portrait_screen_is_warned_as_cropped(login, bui
     assert "Mũi Né từ trên cao" in page and "32%" in page and RESORT in page
 
 
+def test_an_items_fit_is_changed_in_the_playlist_and_an_unknown_one_refused(login, build, content, screens, demo):
+    content.add("media", 7, name="Mũi Né từ trên cao", kind="video", duration_s=12, size=(1920, 1080))
+    playlist = build.playlist("Video", [("media", 7)], region=demo["BT-PT"])
+    ui = login("phanthiet")
+    url = f"/schedule/playlists/{playlist.id}"
+    action = f"{url}/items/{playlist.items[0].id}"
+    assert 'name="fit"' in ui.get(url).get_data(as_text=True)
+    assert ui.post_form(action, {"action": "fit", "fit": "pillarbox"}, token_from=url).status_code == 302
+    assert db_fit(playlist.id) == ["pillarbox"]
+    assert ui.post_form(action, {"action": "fit", "fit": "stretch"}, token_from=url).status_code == 400
+    assert ui.post_form(action, {"action": "fit", "fit": ""}, token_from=url).status_code == 302
+    assert db_fit(playlist.id) == [None]
+
+
 def test_a_video_of_the_screens_shape_is_scheduled_without_a_warning(login, build, content, screens, demo):
     content.add("media", 7, name="Mũi Né từ trên cao", kind="video", duration_s=12, size=(1280, 720))
     playlist = build.playlist("Video", [("media", 7)], region=demo["BT-PT"])
