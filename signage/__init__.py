@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from signage import security
 from signage.config import instance_path, load_config
 from signage.extensions import babel, csrf, db, limiter, login_manager, migrate
 from signage.redis_client import limiter_storage_uri
@@ -38,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
     _init_extensions(app)
+    security.init_app(app)  # headers on every response, error pages and static files included
     _register_core(app)
     for name in FEATURE_PACKAGES:  # every package's settings first: init_app may read another's
         app.config.update(read_all(importlib.import_module(f"{name}.settings").SETTINGS, overrides or {}))

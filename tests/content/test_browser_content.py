@@ -71,12 +71,12 @@ def test_upload_compose_preview_and_approve_in_chromium(page, controller, demo):
     page.fill("input[name=caption_vi]", "Bình minh trên đồi cát đỏ")
     page.fill("input[name=title_en]", "Mũi Né sand dunes")
     page.fill("input[name=caption_en]", "Sunrise over the red dunes")
-    page.wait_for_function("document.getElementById('preview-image').dataset.size === '1920x1080'")
+    page.wait_for_function("() => document.getElementById('preview-image').dataset.size === '1920x1080'")
     assert _preview_size(page) == (1920, 1080)
     page.select_option("#preview_size", "1080x1920")
     page.select_option("#preview_lang", "en")
-    page.wait_for_function("""(() => { const i = document.getElementById('preview-image');
-        return i.dataset.size === '1080x1920' && i.dataset.lang === 'en' && i.complete; })()""")
+    page.wait_for_function("""() => { const i = document.getElementById('preview-image');
+        return i.dataset.size === '1080x1920' && i.dataset.lang === 'en' && i.complete; }""")
     assert _preview_size(page) == (1080, 1920)
     page.screenshot(path="test-artifacts/content-composer-preview.png", full_page=True)
 

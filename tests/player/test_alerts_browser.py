@@ -59,7 +59,7 @@ def test_official_styling_emergency_cover_acknowledgements_and_expiry_without_th
     browser_sign_in(desk, controller.url, "approver")
     desk.goto(f"{controller.url}/alerts/{notice_id}")
     desk.click("#approve")  # the second person, on the alert's page
-    page.wait_for_function("!document.getElementById('alert').hidden", timeout=5000, polling=50)
+    page.wait_for_function("() => !document.getElementById('alert').hidden", timeout=5000, polling=50)
     with app.app_context():
         on_air = db.session.get(EmergencyAlert, notice_id).started_at
     state = page.evaluate(f"({ALERT_STATE})()")
@@ -78,14 +78,14 @@ def test_official_styling_emergency_cover_acknowledgements_and_expiry_without_th
                             expires_at=utcnow() + timedelta(seconds=8))
         expires_ms = int(storm.expires_at.timestamp() * 1000)
         storm_id, storm_started = storm.id, storm.started_at
-    page.wait_for_function("document.getElementById('alert').getAttribute('data-level') === 'emergency'",
+    page.wait_for_function("() => document.getElementById('alert').getAttribute('data-level') === 'emergency'",
                            timeout=5000, polling=50)
     assert page.evaluate(f"({ALERT_STATE})()")["title"] == "CẢNH BÁO KHẨN CẤP"
     shown, _received = _wait_for_ack(app, storm_id, screen_id)
     assert shown - storm_started < timedelta(seconds=5)
 
     controller.stop()  # the player is on its own now
-    page.wait_for_function("document.getElementById('alert').getAttribute('data-level') === 'official'",
+    page.wait_for_function("() => document.getElementById('alert').getAttribute('data-level') === 'official'",
                            timeout=15_000, polling=50)
     left_at = page.evaluate("window.__player.clock.now()")
     assert expires_ms <= left_at < expires_ms + 1500  # on time, by the player's clock, with no controller

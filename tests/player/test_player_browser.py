@@ -33,6 +33,10 @@ def open_player(chromium, base: str, size: tuple[int, int], *, speed: float = 1,
 
 
 def wait_for(page, expression: str, timeout_s: float = 15, arg=None):
+    """Until `expression` (a JS expression, or a function taking `arg`) is true. An expression is passed as a
+    function: Playwright polls a bare expression with eval, which the player's CSP (no unsafe-eval) refuses."""
+    if not expression.lstrip().startswith(("(", "function")):
+        expression = f"() => ({expression})"
     page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000, polling=100)
 
 
@@ -64,7 +68,7 @@ def test_pairs_then_plays_the_timeline_in_order_with_the_right_durations(chromiu
     errors: list[str] = []
     page.on("request", lambda r: r.url.endswith("/heartbeat") and errors.extend(json.loads(r.post_data)["errors"]))
     code_el = page.locator("#pairing .pair-code")
-    page.wait_for_function("/[A-Z0-9]{3}.[A-Z0-9]{3}/.test(document.querySelector('#pairing .pair-code').textContent)")
+    wait_for(page, "/[A-Z0-9]{3}.[A-Z0-9]{3}/.test(document.querySelector('#pairing .pair-code').textContent)")
     shot(page, "player-pairing-1920x1080.png")
     font_px = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.pair-code')).fontSize)")
     assert font_px >= 200  # readable from across a street on a 1080p screen
@@ -275,7 +279,7 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     ranged.clear()
     page.reload()
     wait_for(page, "window.__player.stats.transitions >= 1", 20)
-    page.wait_for_function(f"(() => {{ const v = ({FRONT_VIDEO})(); return v && v.time > 0.3 && !v.paused; }})()",
+    page.wait_for_function(f"() => {{ const v = ({FRONT_VIDEO})(); return v && v.time > 0.3 && !v.paused; }}",
                            timeout=20_000, polling=100)
     playing = page.evaluate(f"({FRONT_VIDEO})()")
     assert playing["muted"] and playing["inline"]
