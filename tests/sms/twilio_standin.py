@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import secrets
 import threading
 import time
@@ -38,6 +39,9 @@ class TwilioStandIn:
         self.requests_by_kind: Counter = Counter()  # other calls: "fetch"
         self.scripted: dict[str, deque] = defaultdict(deque)  # to → [(status, code[, retry-after]), ...]
         self.callback_log: list[tuple[str, int]] = []
+        self.accepted_at: list[float] = []  # time.monotonic() of each accepted message (rate measurements)
+        self.throttled: tuple[float, str] | None = None  # (fraction of sends answered 429, its Retry-After)
+        self._random = random.Random(11)
         self._lock = threading.Lock()
         self._server = None
         self._thread = None
@@ -52,6 +56,11 @@ class TwilioStandIn:
         """The next requests to `to` answer these (HTTP status, Twilio error code), in order; a third item is
         sent as the Retry-After header (seconds or an HTTP date, as written)."""
         self.scripted[to].extend(errors)
+
+    def throttle(self, fraction: float, retry_after: str = "1") -> None:
+        """Answer this fraction of sends (at random, seeded) with 429 and this Retry-After, as Twilio does when
+        an account goes over its rate."""
+        self.throttled = (fraction, retry_after)
 
     def set_status(self, sid: str, status: str, error_code: int | None = None) -> None:
         """What Twilio learnt later (its message fetch answers it; no callback is sent)."""
@@ -102,6 +111,8 @@ class TwilioStandIn:
         with self._lock:
             self.requests += 1
             scripted = self.scripted[to].popleft() if self.scripted.get(to) else None
+            if scripted is None and self.throttled and self._random.random() < self.throttled[0]:
+                scripted = (429, 20429, self.throttled[1])
         if scripted is not None:
             status, code, *retry_after = scripted
             response = self._error(status, code, f"scripted error {code or status}")
@@ -122,6 +133,7 @@ class TwilioStandIn:
         }
         with self._lock:
             self.messages.append(record)
+            self.accepted_at.append(time.monotonic())
         if self.delay:
             time.sleep(self.delay)  # received and recorded, answer not sent yet: a kill here is ambiguous
         if self.callbacks and record["status_callback"]:
