@@ -46,7 +46,9 @@ def insert_ignoring_duplicates(table, rows: list[dict]) -> int:
     if not rows:
         return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return db.session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing()).rowcount
+    # counted from RETURNING: the rowcount of a multi-row INSERT is not reliable on every driver
+    statement = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return len(db.session.execute(statement).all())
 
 
 # ---------------------------------------------------------------- reading the fleet
