@@ -18,8 +18,8 @@ from players.version import player_version
 HERE = Path(__file__).resolve().parent
 #: Files the service worker pre-caches so the page starts offline (relative to /play/static/).
 SHELL_FILES = (
-    "player.css", "js/main.js", "js/clock.js", "js/timeline.js", "js/store.js", "js/net.js", "js/stage.js",
-    "js/ticker.js", "js/alerts.js", "js/assets.js", "js/util.js",
+    "player.css", "overlays.css", "js/main.js", "js/clock.js", "js/timeline.js", "js/store.js", "js/net.js",
+    "js/stage.js", "js/ticker.js", "js/alerts.js", "js/assets.js", "js/util.js", "js/control.js", "js/capture.js",
 )
 
 bp = Blueprint(

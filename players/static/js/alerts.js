@@ -6,7 +6,8 @@
 // Each alert carries `expires_ms`: the player drops it at that time on its own clock, so an expired alert
 // leaves the glass also when the controller cannot be reached. The last known alerts survive a reload.
 // Each alert put on the glass is acknowledged once (`POST /alerts/ack` with the time it appeared), retried
-// with every poll until the controller has it.
+// with every poll until the controller has it. The same poll brings the remote-control payload (commands,
+// blank hours: control.js), handed to `onControl`.
 
 import { call } from './net.js';
 import { clear } from './util.js';
@@ -81,6 +82,7 @@ export class Alerts {
     this.unsent = {};  // alert id → shown-at ms, not yet acknowledged to the controller
     this.acking = false;
     this.counters = { polls: 0, acksSent: 0 };
+    this.onControl = null;  // the remote-control payload that comes with each changed poll (control.js)
   }
 
   configure(languages, strip) {
@@ -112,6 +114,7 @@ export class Alerts {
         this.etag = r.etag;
         this.pollSeconds = r.data.poll_s;
         this.set(r.data.alerts || []);
+        if (this.onControl && r.data.control) this.onControl(r.data.control);
       } else if (r.status === 401) {
         this.etag = null;
       }

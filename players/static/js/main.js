@@ -1,10 +1,13 @@
-// The signage player: pairing, manifest polling, the playback loop, heartbeats and proof of play.
+// The signage player: pairing, manifest polling, the playback loop, heartbeats (with diagnostics), proof of
+// play, captures of the glass and remote control (commands and blank hours, control.js).
 //
 // Test hooks: `?speed=N` accelerates the playback clock, `window.__player` exposes state and counters.
 
 import { Alerts } from './alerts.js';
-import { pruneAssets, syncAssets } from './assets.js';
+import { ASSET_CACHE, absolute, pruneAssets, syncAssets } from './assets.js';
+import { jpeg } from './capture.js';
 import { Clock } from './clock.js';
+import { Control } from './control.js';
 import { call, getToken, setToken } from './net.js';
 import { Stage } from './stage.js';
 import { Store } from './store.js';
@@ -24,20 +27,45 @@ var idleEl = document.getElementById('idle');
 
 var FAILED_RETRY_MS = 5 * 60 * 1000;
 var FLUSH_MS = 5000;
-var PLAY_BATCH = 100;
+var PLAY_BATCH = 100;  // lowered to the server's `max_batch` if it ever answers 413
+var MAX_LISTED_ASSETS = 50;
 
 var state = {
   manifest: null, etag: null, current: null, playing: null, failed: new Map(), errors: [],
-  online: false, tickTimer: null, tickerTimer: null, ticking: false, retick: false, registration: null
+  online: false, tickTimer: null, tickerTimer: null, ticking: false, retick: false, registration: null,
+  nothingSince: null, rttMs: null, jsErrors: {}, corrupt: {}
 };
-var stats = { synced: 0, transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSent: 0, lastKey: null, history: [] };
+var stats = {
+  synced: 0, transitions: 0, plays: 0, skipped: 0, heartbeatsSent: [], playsSent: 0, lastKey: null, history: [],
+  captures: 0
+};
+var control = new Control({
+  clock: clock,
+  screen: function () { return state.manifest && state.manifest.screen; },
+  timeZone: function () { return state.manifest && state.manifest.timezone || 'Asia/Ho_Chi_Minh'; },
+  capture: captureGlass, reload: function () { location.reload(); }, clearCache: clearCache,
+  blankChanged: onBlankChange,
+  recordBlank: function (record) { store.push('play', record).catch(reportError); }
+});
+alerts.onControl = function (payload) { control.apply(payload); };
 window.__player = {
-  clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store, alerts: alerts
+  clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store, alerts: alerts,
+  control: control, capture: captureGlass, shows: shows, composite: function () { return jpeg(stage); }
 };
 
 function reportError(message) {
-  state.errors.push(isoTime(Date.now() + clock.offset) + ' ' + String(message).slice(0, 300));
+  var text = String(message && message.message || message).slice(0, 300);
+  state.errors.push(isoTime(Date.now() + clock.offset) + ' ' + text);
   if (state.errors.length > 20) state.errors.shift();
+  var mismatch = /(?:sha256|size) mismatch for (\S+)/.exec(text);
+  if (mismatch) state.corrupt[mismatch[1]] = true;
+}
+
+// JavaScript errors for the diagnostics, deduplicated with counts (also kept in the errors list).
+function reportJsError(message) {
+  var text = String(message && message.message || message).slice(0, 300);
+  state.jsErrors[text] = (state.jsErrors[text] || 0) + 1;
+  reportError(text);
 }
 
 // ------------------------------------------------------------------ pairing
@@ -175,6 +203,7 @@ async function pollManifest() {
   try {
     var r = await call('GET', '/manifest', { etag: state.etag });
     state.online = r.status < 500;
+    state.rttMs = r.receivedAt - r.sentAt;
     if (r.status === 200 && r.data) {
       clock.sync(r.data.server_time_ms, r.sentAt, r.receivedAt);
       applyManifest(r.data, r.etag, true);
@@ -242,6 +271,7 @@ async function tick() {
       if (!slot) {
         finishPlay(now);
         state.current = null;
+        if (state.nothingSince === null) state.nothingSince = clock.now();
         stage.blank();
         showIdle(true);
         return;
@@ -255,6 +285,7 @@ async function tick() {
         continue;
       }
       showIdle(false);
+      state.nothingSince = null;
       finishPlay(clock.now());
       stage.show(slot, fadeFor(slot));
       state.current = slot;
@@ -285,7 +316,7 @@ function preloadAfter(slot) {
 // ------------------------------------------------------------------ proof of play
 
 function startPlay(slot) {
-  state.playing = { id: uuid4(), slot: slot, startedAt: clock.now(), covered: alerts.active() };
+  state.playing = { id: uuid4(), slot: slot, startedAt: clock.now(), covered: alerts.active() || control.blanking() };
 }
 
 function finishPlay(now) {
@@ -304,7 +335,13 @@ function finishPlay(now) {
 
 function onAlertChange(on) {
   if (state.playing && on) state.playing.covered = true;
-  stage.pauseVideo(on);
+  stage.pauseVideo(on || control.blanking());
+}
+
+// Blank hours began or ended: nothing plays unseen under the dark glass (no proof of play, video held).
+function onBlankChange(on) {
+  if (state.playing && on) state.playing.covered = true;
+  stage.pauseVideo(on || alerts.active());
 }
 
 // ------------------------------------------------------------------ tickers
@@ -331,6 +368,7 @@ async function queueHeartbeat() {
     }
   } catch (e) { /* unknown */ }
   var current = state.current;
+  var diagnostics = await collectDiagnostics(free);
   await store.push('heartbeat', {
     playing: current ? { key: current.item.key, name: current.item.name, entry_id: current.entryId, lang: current.lang }
       : null,
@@ -340,8 +378,84 @@ async function queueHeartbeat() {
     screen_w: Math.round(innerWidth * devicePixelRatio), screen_h: Math.round(innerHeight * devicePixelRatio),
     free_storage: free,
     errors: state.errors.splice(0),
+    diagnostics: diagnostics,
     sent_at: isoTime(Date.now() + clock.offset)
   });
+}
+
+// What a technician needs from afar (players/heartbeat.py lists the keys).
+async function collectDiagnostics(free) {
+  var missing = [];
+  var assets = state.manifest && state.manifest.assets || [];
+  try {
+    if (assets.length && window.caches) {
+      var cache = await caches.open(ASSET_CACHE);
+      var cached = {};
+      (await cache.keys()).forEach(function (req) { cached[req.url] = true; });
+      assets.forEach(function (a) { if (!cached[absolute(a.url)] && missing.length < MAX_LISTED_ASSETS) missing.push(a.url); });
+    }
+  } catch (e) { /* Cache Storage unavailable: nothing to list */ }
+  var jsErrors = Object.keys(state.jsErrors).map(function (m) { return { message: m, count: state.jsErrors[m] }; });
+  state.jsErrors = {};
+  var nothing = state.nothingSince !== null && !alerts.active() && !control.blanking();
+  return {
+    missing_assets: missing,
+    corrupt_assets: Object.keys(state.corrupt).slice(0, MAX_LISTED_ASSETS),
+    free_storage_bytes: free !== null && free >= 0 ? Math.round(free) : null,
+    js_errors: jsErrors.slice(0, 20),
+    clock_offset_ms: Math.round(clock.offset),
+    rtt_ms: state.rttMs !== null && state.rttMs >= 0 ? Math.round(state.rttMs) : null,
+    browser: navigator.userAgent,
+    page_uptime_s: Math.round(performance.now() / 1000),
+    blank_s: nothing ? Math.max(0, Math.round((clock.now() - state.nothingSince) / 1000)) : 0
+  };
+}
+
+// ------------------------------------------------------------------ captures of the glass
+
+// What the capture shows, as the player knows it (stored with the JPEG, shown to the operator).
+function shows() {
+  var current = state.current;
+  var tickerEl = document.getElementById('ticker');
+  var unit = tickerEl.hidden ? null : tickerEl.querySelector('.unit');
+  var alertEl = document.getElementById('alert');
+  return {
+    item_key: current ? current.item.key : null, item_type: current ? current.item.item_type : null,
+    item_id: current ? current.item.item_id : null, name: current ? current.item.name : '',
+    ticker: unit ? unit.textContent.slice(0, 500) : '',
+    alert: alerts.active() ? { ids: alerts.shown.map(function (a) { return a.id; }),
+      title: alertEl.querySelector('.alert-title').textContent,
+      body: alertEl.querySelector('.alert-body').textContent.slice(0, 500) } : null,
+    blank: control.blanking(), identify: control.identifying()
+  };
+}
+
+// Composite the glass and upload it; true when the controller has it.
+async function captureGlass(reason, commandId) {
+  try {
+    var takenAt = Math.round(clock.now());
+    var image = jpeg(stage);
+    var r = await call('POST', '/captures', { timeout: 20000, body: {
+      jpeg: image.base64, taken_at_ms: takenAt, reason: reason, command_id: commandId || null, shows: shows()
+    } });
+    if (r.status === 201) stats.captures++;
+    else if (r.status !== 429) reportError('capture: HTTP ' + r.status);
+    return r.status === 201;
+  } catch (err) {
+    reportError('capture: ' + (err && err.message || err));
+    return false;
+  }
+}
+
+function captureLoop() {
+  if (getToken() && state.manifest) captureGlass('scheduled');
+  setTimeout(captureLoop, control.captureEveryMin * 60 * 1000);
+}
+
+async function clearCache() {
+  try { await caches.delete(ASSET_CACHE); } catch (e) { reportError(e); }
+  try { await store.set('manifest', null); } catch (e) { reportError(e); }
+  location.reload();  // the manifest comes fresh (no ETag) and every asset is downloaded again
 }
 
 var flushing = null;
@@ -369,6 +483,10 @@ async function flushOutbox() {
     var plays = await store.peek('play', PLAY_BATCH);
     if (!plays.length) return;
     var res = await call('POST', '/plays', { body: { plays: plays.map(function (p) { return p.body; }) } });
+    if (res.status === 413 && res.data && res.data.max_batch > 0 && res.data.max_batch < plays.length) {
+      PLAY_BATCH = res.data.max_batch;  // send what the server accepts, keep the rest queued
+      continue;
+    }
     if (res.status === 401 || res.status >= 500 || res.status === 429) return;
     await store.remove(plays.map(function (p) { return p.seq; }));
     if (res.status < 300) stats.playsSent += plays.length;
@@ -404,12 +522,14 @@ async function boot() {
     applyManifest(saved.manifest, saved.etag, false);
   }
   alerts.start();
+  control.start();
   pollManifest();
+  setTimeout(captureLoop, (20 + Math.random() * 40) * 1000);  // the first soon after start, then every N min
   setTimeout(heartbeatLoop, 1000);
   flushLoop();
   addEventListener('resize', function () { orient(); updateTickers(); });
 }
 
-window.addEventListener('error', function (e) { reportError(e.message); });
-window.addEventListener('unhandledrejection', function (e) { reportError(e.reason); });
+window.addEventListener('error', function (e) { reportJsError(e.message); });
+window.addEventListener('unhandledrejection', function (e) { reportJsError(e.reason); });
 boot();
