@@ -27,6 +27,7 @@ from signage.timeutil import utcnow
 bp = Blueprint("fleet", __name__, url_prefix="/fleet", template_folder="templates", static_folder="static")
 
 STATES = ("online", "offline", "never", "incident")
+POLL_S = 15
 ERRORS = {
     "not_open": _l("This incident was acknowledged or closed already."),
     "closed": _l("This incident is closed already."),
@@ -83,8 +84,10 @@ def _fleet_rows(filters: dict) -> list[dict]:
 @bp.get("/")
 def index():
     filters = _filters()
+    # `?every=N` seconds between two refreshes (a wall display may want it slower, a technician faster)
+    every_s = min(max(request.args.get("every", POLL_S, type=int), 1), 600)
     return render_template("fleet/index.html", rows=_fleet_rows(filters), filters=filters,
-                           regions=scoped_regions(), labels=_state_labels())
+                           regions=scoped_regions(), labels=_state_labels(), poll_ms=every_s * 1000)
 
 
 @bp.get("/state.json")

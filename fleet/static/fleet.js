@@ -1,10 +1,10 @@
-// The fleet page asks for the screens' state every 15 s and updates the table in place (no reload, no
-// markup from the server: text and attributes only, so a strict CSP holds).
+// The fleet page asks for the screens' state every data-poll-ms (15 s unless ?every=N) and updates the table
+// in place (no reload, no markup from the server: text and attributes only, so a strict CSP holds).
 (function () {
   "use strict";
   var table = document.getElementById("fleet");
   if (!table) { return; }
-  var PERIOD_MS = 15000;
+  var PERIOD_MS = Number(table.dataset.pollMs) || 15000;
 
   function cell(row, name) { return row.querySelector("." + name); }
 
@@ -47,5 +47,5 @@
       .then(function () { setTimeout(poll, PERIOD_MS); });
   }
 
-  setTimeout(poll, Number(table.dataset.firstPollMs || PERIOD_MS));
+  setTimeout(poll, PERIOD_MS);
 }());
