@@ -210,7 +210,7 @@ def deliver(msg_id: int) -> str:
     connection) parks the row, due after the Retry-After or the backoff, and returns "deferred"; the row
     fails when its retries are used up (SMS_MAX_ATTEMPTS; emergency and public-service messages: retried
     for SMS_URGENT_RETRY_HOURS). Else "done"."""
-    msg = db.session.get(Message, msg_id)
+    msg = db.session.get(Message, msg_id, populate_existing=True)  # as claimed: attempts, first_tried_at
     cfg = current_app.config
     try:
         result = get_gateway().send(_outgoing(msg))
