@@ -17,6 +17,7 @@ from fleet import service
 from fleet.labels import CAUSE_LABELS, STATUS_LABELS
 from fleet.models import Incident
 from fleet.rules import CAUSES
+from players import captures
 from players.status import screen_statuses
 from signage.extensions import db
 from signage.models import Region, Screen
@@ -59,16 +60,19 @@ def _fleet_rows(filters: dict) -> list[dict]:
     for incident in db.session.scalars(select(Incident).where(
             Incident.active.is_(True), Incident.screen_id.in_([s.id for s in screens])).order_by(Incident.opened_at)):
         incidents[incident.screen_id].append(incident)
+    shots = captures.latest_ids([s.id for s in screens])  # what the glass showed, captured by the player
     rows = []
     for status in screen_statuses(screens):
         screen = status["screen"]
         state = "online" if status["online"] else ("offline" if status["last_seen"] else "never")
-        capture = status.get("capture")  # the players' capture of the glass, when they report one
+        shot = shots.get(screen.id)
         row = {
             "id": screen.id, "name": screen.name, "region": screen.region.name, "state": state,
             "last_seen": status["last_seen"].strftime("%d/%m %H:%M:%S") if status["last_seen"] else "",
-            "thumbnail": (capture or {}).get("url") or status["thumbnail"] or "",
-            "thumbnail_kind": "capture" if capture else ("render" if status["thumbnail"] else ""),
+            # else the server's render of the item the player says it plays, labelled as such
+            "thumbnail": url_for("player_health.capture_image", screen_id=screen.id, capture_id=shot) if shot
+            else status["thumbnail"] or "",
+            "thumbnail_kind": "capture" if shot else ("render" if status["thumbnail"] else ""),
             "playing": status["playing_name"], "version": status["app_version"],
             "incidents": [{"id": i.id, "cause": i.cause, "label": str(CAUSE_LABELS[i.cause]),
                            "url": url_for("fleet.incident", incident_id=i.id)} for i in incidents[screen.id]],

@@ -68,3 +68,18 @@ def test_the_fleet_page_loads_its_script_from_a_file_and_has_no_inline_script(lo
     assert PHAN_THIET in page
     assert "/fleet/static/fleet.js" in page
     assert "<script>" not in page and "onclick=" not in page
+
+
+def test_the_fleet_shows_the_players_latest_capture_labelled_as_the_players(login, screens):
+    from players.models import Capture
+
+    sid = screens[PHAN_THIET].id
+    beat(sid, T0)
+    for n, jpeg in enumerate((b"\xff\xd8older\xff\xd9", b"\xff\xd8newest\xff\xd9")):
+        db.session.add(Capture(screen_id=sid, taken_at=T0 + timedelta(minutes=n), width=640, height=360,
+                               size_bytes=len(jpeg), jpeg=jpeg))
+    db.session.commit()
+    operator = login("phanthiet")
+    row = next(r for r in operator.get("/fleet/state.json").get_json()["rows"] if r["id"] == sid)
+    assert row["thumbnail_kind"] == "capture"
+    assert operator.get(row["thumbnail"]).data == b"\xff\xd8newest\xff\xd9"
