@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, select
 
-from players import commands
+from players import commands, plays
 from players.models import Capture
 from signage.extensions import db
 from signage.periodic import Periodic, every, plan_on_worker_start
@@ -37,7 +37,7 @@ MIN_GAP_S = 60
 REASONS = ("scheduled", "request")
 
 CLEANUP = Periodic("players-capture-cleanup", "players.captures.cleanup_job", every(600), queue="low",
-                   slot="%Y%m%d%H%M", description="players: drop old captures, expire unanswered commands")
+                   slot="%Y%m%d%H%M", description="players: drop old captures and manifests, expire commands")
 
 
 class CaptureRefused(ValueError):
@@ -124,12 +124,13 @@ def latest_ids(screen_ids: list[int]) -> dict[int, int]:
 
 
 def cleanup(now: datetime) -> dict[str, int]:
-    """Drop captures past the retention and expire unanswered commands. Idempotent."""
+    """Drop captures past the retention, expire unanswered commands and drop manifests served too long ago
+    to judge any play (players.plays.prune_served). Idempotent."""
     cutoff = now - timedelta(hours=current_app.config["PLAYER_CAPTURE_RETENTION_H"])
     dropped = db.session.execute(delete(Capture).where(Capture.received_at < cutoff)
                                  .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
-    return {"captures": dropped, "commands": commands.expire(now)}
+    return {"captures": dropped, "commands": commands.expire(now), "manifests": plays.prune_served(now)}
 
 
 def cleanup_job() -> dict[str, int]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from players.models import BlankPeriod, ManifestServed, PlayRecord, PlayRejected
@@ -182,6 +182,18 @@ def note_served(screen_id: int, manifest: dict, now: datetime) -> None:
         db.session.add(ManifestServed(screen_id=screen_id, digest=digest, served_at=now, valid_until=valid_until,
                                       items=contents))
     db.session.commit()
+
+
+def prune_served(now: datetime) -> int:
+    """Drop manifests no play can still be judged against (valid until before the oldest start accepted),
+    keeping each screen's last one (an offline player plays on from it). Idempotent; commits."""
+    horizon = now - timedelta(hours=current_app.config["PLAYER_PLAYS_MAX_AGE_H"]) - CLOCK_SKEW
+    last = select(func.max(ManifestServed.id)).group_by(ManifestServed.screen_id)
+    result = db.session.execute(delete(ManifestServed).where(
+        ManifestServed.valid_until < horizon, ManifestServed.id.not_in(last))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
 
 
 def _served(screen_id: int, earliest: datetime, latest: datetime) -> list[Served]:

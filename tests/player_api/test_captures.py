@@ -83,8 +83,9 @@ def test_captures_older_than_the_retention_are_dropped_and_old_commands_expire(a
     _upload(player, at=T0 + timedelta(hours=23))
     with time_machine.travel(T0, tick=False):
         command = commands.send(screen, "reload", None)
-    assert captures.cleanup(T0 + timedelta(hours=24, minutes=1)) == {"captures": 1, "commands": 1}
-    assert captures.cleanup(T0 + timedelta(hours=24, minutes=1)) == {"captures": 0, "commands": 0}  # idempotent
+    assert captures.cleanup(T0 + timedelta(hours=24, minutes=1)) == {"captures": 1, "commands": 1, "manifests": 0}
+    assert captures.cleanup(T0 + timedelta(hours=24, minutes=1)) == {"captures": 0, "commands": 0,
+                                                                     "manifests": 0}  # idempotent
     assert db.session.scalar(select(func.count()).select_from(Capture)) == 1
     assert db.session.scalar(select(Command.status).where(Command.id == command.id)) == "expired"
 

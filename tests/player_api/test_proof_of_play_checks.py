@@ -153,3 +153,17 @@ def test_the_same_manifest_served_again_extends_one_row(app, build, content, scr
     with app.app_context():
         rows = db.session.scalars(select(ManifestServed).where(ManifestServed.screen_id == screen.id)).all()
     assert len(rows) == 1 and rows[0].valid_until == T0 + timedelta(hours=49)
+
+
+def test_manifests_too_old_to_judge_any_play_are_pruned_but_each_screens_last_is_kept(app, screen):
+    from players.plays import note_served, prune_served
+
+    def served(at, item_id):
+        note_served(screen.id, {"timeline": [{"entry_id": None, "items": [
+            {"item_type": "slide", "item_id": item_id, "assets": {}}]}],
+            "valid_until": (at + timedelta(hours=48)).isoformat()}, at)
+
+    served(T0 - timedelta(days=30), 1)
+    served(T0 - timedelta(days=20), 2)
+    assert prune_served(T0) == 1  # the older; the last one stays though it is old too
+    assert db.session.scalars(select(ManifestServed.items)).all()[0]["items"] == {"slide:2": []}
