@@ -1,5 +1,8 @@
 """SMS encoding: GSM-7 (GSM 03.38 default alphabet + extension table) vs UCS-2, characters and segments,
-and the unaccented Vietnamese variant that often fits GSM-7."""
+the unaccented Vietnamese variant that often fits GSM-7, and the GSM-7-safe variant of any language's text:
+typographic characters (curly quotes, dashes, ellipsis, non-breaking and thin spaces) that word processors put
+in silently switch a whole message to UCS-2 and double its cost; `gsm_safe` replaces them with their plain
+forms (the unaccented Vietnamese variant does the same)."""
 
 from __future__ import annotations
 
@@ -48,9 +51,37 @@ def analyse(text: str) -> SmsInfo:
     return SmsInfo(encoding, len(text), units, segments, single if segments <= 1 else multi)
 
 
+#: Typographic characters and the plain GSM-7 text they stand for.
+TYPOGRAPHIC = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2039": "'", "\u203a": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u2022": "-", "\u00b7": "-",
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200a": " ",
+    "\u202f": " ", "\u205f": " ", "\u3000": " ", "\u200b": "", "\ufeff": "", "\u00ad": "",
+})
+
+
+def gsm_safe(text: str) -> str:
+    """`text` with typographic quotes, dashes, ellipses and special spaces replaced by plain GSM-7 ones."""
+    return text.translate(TYPOGRAPHIC)
+
+
+def gsm_safe_offer(text: str) -> tuple[str, SmsInfo] | None:
+    """The GSM-7-safe variant and its info when it needs fewer segments than `text` or turns it into GSM-7 (a
+    longer {name} then costs less), else None."""
+    variant = gsm_safe(text)
+    if variant == text:
+        return None
+    info, before = analyse(variant), analyse(text)
+    better = info.segments < before.segments or (info.encoding == "GSM-7" and before.encoding == "UCS-2")
+    return (variant, info) if better else None
+
+
 def unaccent(text: str) -> str:
-    """Vietnamese without diacritics ("Bình Thuận" → "Binh Thuan"); đ/Đ become d/D."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    """Vietnamese without diacritics ("Bình Thuận" → "Binh Thuan"); đ/Đ become d/D; typographic characters
+    become plain ones (`gsm_safe`), so the variant fits GSM-7 whenever the letters do."""
+    text = gsm_safe(text).replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped)

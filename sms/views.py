@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from rq.exceptions import NoSuchJobError
@@ -14,10 +15,12 @@ from rq.job import Job
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from signage.approval import ApprovalState, reopen
+from signage.approval import ApprovalState, approve, reopen
 from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.forms import select_choices
+from signage.labels import label, register_labels
+from signage.languages import configured_codes, native_names
 from signage.models import AuditLog, Region
 from signage.redis_client import get_queue, get_redis
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
@@ -25,7 +28,9 @@ from signage.theme_forms import fill_theme_choices
 from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, utcnow
 from sms import imports, jobs, uploads
-from sms.forms import CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm, campaign_form
+from sms.broadcast import PROGRESS
+from sms.encoding import gsm_safe
+from sms.forms import KIND_CHOICES, CampaignForm, ContactForm, ImportForm, ReplyForm, SuppressionForm, campaign_form
 from sms.models import (
     Campaign,
     CampaignStatus,
@@ -44,6 +49,59 @@ from sms.preview import build_preview
 from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
 
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates", static_folder="static")
+
+#: Stored codes as the operator reads them (`{{ code|label("message_state") }}`).
+MESSAGE_STATES = [
+    ("queued", _l("Waiting to be sent")), ("sending", _l("Being sent")), ("sent", _l("Sent")),
+    ("delivered", _l("Delivered")), ("undelivered", _l("Not delivered")), ("failed", _l("Failed")),
+    ("unknown", _l("Unknown: needs a decision")), ("skipped", _l("Not sent")),
+]
+SKIP_REASONS = [
+    ("opted_out", _l("opted out")), ("expired", _l("no longer valid")), ("no_consent", _l("no consent")),
+    ("suppressed", _l("on a suppression list")), ("outside_window", _l("waiting for 07:00–22:00")),
+    ("daily_cap", _l("daily limit reached")), ("alert_first", _l("an alert's SMS goes first")),
+    ("alert_cancelled", _l("alert cancelled")), ("cancelled", _l("campaign cancelled")),
+]
+OUTBOX_STATUSES = [("sent", _l("Sent")), ("delivered", _l("Delivered")), ("received", _l("Reply received"))]
+#: What the progress bar and its counts call each group of message states (sms.broadcast.PROGRESS).
+PROGRESS_LABELS = {"queued": _l("waiting"), "sending": _l("being sent"), "sent": _l("sent"),
+                   "delivered": _l("delivered"), "failed": _l("failed"), "stopped": _l("stopped or refused")}
+
+
+@bp.record_once
+def _register_labels(state) -> None:
+    register_labels(state.app, "message_state", MESSAGE_STATES)
+    register_labels(state.app, "skip_reason", SKIP_REASONS)
+    register_labels(state.app, "outbox_status", OUTBOX_STATUSES)
+    register_labels(state.app, "optout_kind", KIND_CHOICES)
+
+
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) time in the configured zone (SIGNAGE_TIMEZONE), as operators read times."""
+    return value.astimezone(local_tz()).strftime(fmt) if value else ""
+
+
+def zone_name() -> str:
+    """The configured zone with its offset, e.g. "Asia/Ho_Chi_Minh (UTC+07:00)", where a time needs its zone."""
+    offset = utcnow().astimezone(local_tz()).strftime("%z")
+    return f"{local_tz().key} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def money(amount: float, currency: str, vnd_rate: float) -> str:
+    """"0.34 USD (≈ 8 840 VND)": the gateway's currency, and VND when a rate is configured."""
+    if currency == "VND":
+        return f"{amount:,.0f} VND".replace(",", " ")
+    text = f"{amount:,.2f} {currency}"
+    if vnd_rate:
+        text += " (≈ " + f"{amount * vnd_rate:,.0f}".replace(",", " ") + " VND)"
+    return text
+
+
+@bp.context_processor
+def _page_helpers() -> dict:
+    return {"local_time": local_time, "zone_name": zone_name, "money": money, "language_name":
+            lambda code: native_names().get(code, code)}
+
 
 def _region_choices() -> list[SelectChoice]:
     return select_choices((r.id, "— " * r.depth + r.name) for r in scoped_regions())
@@ -169,17 +227,39 @@ def campaign_edit(campaign_id: int):
 def campaign_show(campaign_id: int):
     campaign = get_scoped_or_404(Campaign, campaign_id)
     preview = build_preview(campaign, now=utcnow())
-    states = dict(db.session.execute(select(Message.state, func.count()).where(
-        Message.campaign_id == campaign.id).group_by(Message.state)).all())
+    progress = campaign_progress(campaign.id)
     review = db.session.scalars(select(Message).where(Message.campaign_id == campaign.id,
                                                       Message.needs_review.is_(True)).limit(200)).all()
-    return render_template("sms/campaign_show.html", campaign=campaign, preview=preview, states=states,
-                           review=review)
+    missing = [code for code in preview.fallbacks if code in configured_codes()]
+    return render_template("sms/campaign_show.html", campaign=campaign, preview=preview, progress=progress,
+                           review=review, missing=missing, progress_labels=PROGRESS_LABELS,
+                           starts_on_approval=Schedule.parse(campaign.schedule).mode in STARTS_ON_APPROVAL)
+
+
+def _start(campaign: Campaign) -> None:
+    """Draft → running, and the dispatcher takes it from there (its schedule says when each message is due)."""
+    campaign.status, campaign.started_at = CampaignStatus.RUNNING.value, utcnow()
+    db.session.commit()
+    jobs.start_campaign(campaign.id)
+
+
+#: Schedules whose approval starts the campaign: the operator already said when ("now", or a date and time).
+#: Recurring and arrival programmes wait for "Start sending".
+STARTS_ON_APPROVAL = (ScheduleMode.NOW, ScheduleMode.AT)
+
+
+def _approve_campaign(campaign: Campaign, comment: str = "") -> None:
+    """Approve; a campaign to send now or at a set time starts at once (nobody has to click "Start sending")."""
+    approve(campaign, comment)
+    db.session.commit()
+    if campaign.status == CampaignStatus.DRAFT.value and Schedule.parse(campaign.schedule).mode in STARTS_ON_APPROVAL:
+        _start(campaign)
+        flash(_("Sending has started; the progress is shown below."), "success")
 
 
 add_review_routes(bp, Review(
     Campaign, "campaign_id", page="sms.campaign_show", index="sms.index", rule_prefix="/campaigns",
-    endpoint_prefix="campaign_", deletable=False,
+    endpoint_prefix="campaign_", deletable=False, approve=_approve_campaign,
 ))
 
 
@@ -190,11 +270,46 @@ def campaign_start(campaign_id: int):
     if campaign.state is not ApprovalState.APPROVED:
         flash(_("Only an approved campaign can be started."), "error")
     elif campaign.status == CampaignStatus.DRAFT.value:
-        campaign.status, campaign.started_at = CampaignStatus.RUNNING.value, utcnow()
-        db.session.commit()
-        jobs.start_campaign(campaign.id)
+        _start(campaign)
         flash(_("Campaign started."), "success")
     return redirect(url_for("sms.campaign_show", campaign_id=campaign_id))
+
+
+def campaign_progress(campaign_id: int) -> dict:
+    """The campaign's messages by progress group (sms.broadcast.PROGRESS), the total, and how many are handled
+    (no longer waiting), for the progress bar."""
+    by_state = dict(db.session.execute(select(Message.state, func.count()).where(
+        Message.campaign_id == campaign_id).group_by(Message.state)).all())
+    progress = {group: sum(by_state.get(s.value, 0) for s in states) for group, states in PROGRESS.items()}
+    progress["total"] = sum(by_state.values())
+    progress["handled"] = progress["total"] - progress["queued"] - progress["sending"]
+    return progress
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress")
+@login_required
+def campaign_progress_json(campaign_id: int):
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    progress = campaign_progress(campaign.id)
+    return jsonify({**progress, "status": campaign.status, "running": campaign.status == CampaignStatus.RUNNING.value,
+                    "status_label": label(campaign.status, "campaign_status"),
+                    "summary": _("%(done)d of %(total)d handled", done=progress["handled"], total=progress["total"])})
+
+
+@bp.post("/campaigns/<int:campaign_id>/gsm-safe")
+@login_required
+def campaign_gsm_safe(campaign_id: int):
+    """Replace one language's text by its GSM-7-safe variant (the preview's offer); it needs approval again."""
+    campaign = get_scoped_or_404(Campaign, campaign_id)
+    lang = request.form.get("language", "")
+    text = (campaign.messages or {}).get(lang)
+    if campaign.status != CampaignStatus.DRAFT.value or not text:
+        abort(409)
+    campaign.messages = {**campaign.messages, lang: gsm_safe(text)}
+    reopen(campaign)
+    db.session.commit()
+    flash(_("The text now uses plain quotes, dashes and spaces; it needs approval again."), "success")
+    return redirect(url_for("sms.campaign_show", campaign_id=campaign.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/cancel")
