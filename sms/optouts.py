@@ -3,16 +3,19 @@ one number. Replies reach `handle_reply` from Twilio's inbound webhook and from 
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
 from sms.compliance import CampaignKind, Recipient
-from sms.models import Contact, Message, MessageState, OptOut, SuppressionEntry
+from sms.models import Contact, Message, MessageState, OptOut, OutboxMessage, OutboxStatus, SuppressionEntry
 from sms.phones import try_normalize
 
 ALL_KINDS = tuple(k.value for k in CampaignKind)
@@ -71,7 +74,9 @@ def reply_keyword(body: str) -> str:
 
 
 def handle_reply(sender: str, body: str, *, source: str) -> str | None:
-    """Opt the sender out when the reply is a refusal keyword. Returns the (folded) keyword matched."""
+    """Opt the sender out when the reply is a refusal keyword. Returns the (folded) keyword matched.
+    With the outbox gateway the confirmation (`refusal_confirmation`) lands in the outbox phone here; with
+    Twilio the inbound webhook answers it in its TwiML reply."""
     word = reply_keyword(body)
     if not word or word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
         return None
@@ -80,7 +85,27 @@ def handle_reply(sender: str, body: str, *, source: str) -> str | None:
         return None
     kinds = ALL_KINDS if word in CARRIER_STOP_WORDS else (CampaignKind.PROMOTIONAL.value,)
     opt_out_phone(phone, kinds, source)
+    text = refusal_confirmation(phone, word)
+    if text and current_app.config["SMS_GATEWAY"] == "outbox":
+        db.session.add(OutboxMessage(phone=phone, sender=confirmation_sender(), body=text,
+                                     sid="OB" + secrets.token_hex(16), status=OutboxStatus.SENT.value))
+        db.session.commit()
     return word
+
+
+def confirmation_sender() -> str:
+    cfg = current_app.config
+    return cfg["SMS_BRANDNAME"] or cfg["TWILIO_FROM"] or "OUTBOX"
+
+
+def refusal_confirmation(phone: str, word: str) -> str | None:
+    """The SMS confirming a refusal by keyword, in the contact's language ("Bạn đã từ chối nhận tin quảng cáo
+    từ …"); None when confirmations are off or for Twilio's own STOP words (Twilio answers those itself)."""
+    if not current_app.config["SMS_OPTOUT_CONFIRM"] or word in CARRIER_STOP_WORDS:
+        return None
+    language = db.session.scalar(select(Contact.language).where(Contact.phone == phone)) or "vi"
+    with force_locale(language):
+        return _("You have refused promotional messages from %(sender)s.", sender=confirmation_sender())
 
 
 def recipient_facts(contact: Contact, now: datetime, *, promotional: bool = True) -> Recipient:

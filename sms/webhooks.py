@@ -1,19 +1,23 @@
 """Twilio webhooks: status callbacks (drive the forward-only state machine) and inbound messages (opt-out
-keywords). Every request must carry a valid X-Twilio-Signature; forged ones get 403 and change nothing."""
+keywords, confirmed in the TwiML answer). Every request must carry a valid X-Twilio-Signature; forged ones
+get 403 and change nothing."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
+from markupsafe import escape
 from twilio.request_validator import RequestValidator
 
 from signage.extensions import csrf
-from sms.optouts import handle_reply
+from sms.optouts import handle_reply, refusal_confirmation
+from sms.phones import try_normalize
 from sms.status import record_status
 
 bp = Blueprint("sms_webhooks", __name__, url_prefix="/sms/webhooks")
 csrf.exempt(bp)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+REPLY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
 
 
 def candidate_urls() -> list[str]:
@@ -65,7 +69,14 @@ def twilio_status():
 
 @bp.post("/twilio/inbound")
 def twilio_inbound():
+    """An inbound reply: a refusal keyword opts the number out and is confirmed in the TwiML answer (Twilio
+    sends it back to the phone; its own STOP words it confirms itself)."""
     if not signature_valid():
         abort(403)
-    handle_reply(request.form.get("From", ""), request.form.get("Body", ""), source="keyword")
-    return Response(EMPTY_TWIML, mimetype="text/xml")
+    sender = request.form.get("From", "")
+    word = handle_reply(sender, request.form.get("Body", ""), source="keyword")
+    phone = try_normalize(sender)
+    text = refusal_confirmation(phone, word) if word and phone else None
+    if text is None:
+        return Response(EMPTY_TWIML, mimetype="text/xml")
+    return Response(REPLY_TWIML.format(escape(text)), mimetype="text/xml")
