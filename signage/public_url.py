@@ -70,6 +70,16 @@ def for_serve(bind: str, environ: dict, fallback: str) -> str:
     return environ.get("PUBLIC_BASE_URL") or derive(bind) or fallback
 
 
+def _is_address(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -94,8 +104,10 @@ def problems(url: str, bind: str | None = None) -> list[dict]:
     if bind and not bind.startswith(("unix:", "fd://")):
         bind_host, _, bind_port = bind.rpartition(":")
         bind_host = bind_host.strip("[]")
-        same_host = parts.hostname == bind_host or (_is_loopback(parts.hostname) and _is_loopback(bind_host)) \
-            or bind_host in WILDCARD_HOSTS
+        # a name (not an address) may well be a proxy in front of another port: only addresses are compared
+        same_host = _is_address(parts.hostname) and (
+            parts.hostname == bind_host or bind_host in WILDCARD_HOSTS
+            or (_is_loopback(parts.hostname) and _is_loopback(bind_host)))
         port = port or (443 if parts.scheme == "https" else 80)
         if same_host and bind_port.isdigit() and port != int(bind_port):
             found.append({"code": "other_port", "url": url, "port": int(bind_port)})

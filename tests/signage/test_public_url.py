@@ -36,6 +36,7 @@ def test_the_issues_address_is_found_pointing_at_another_port():
 def test_a_public_address_on_the_served_port_has_no_problem():
     assert public_url.problems("http://192.168.1.20:8101", "0.0.0.0:8101") == []
     assert public_url.problems("https://bang-tin.binhthuan.gov.vn", "127.0.0.1:8000") == []  # behind a proxy
+    assert public_url.problems("https://bang-tin.binhthuan.gov.vn", "0.0.0.0:8101") == []
 
 
 def test_an_address_where_no_controller_answers_is_found():
