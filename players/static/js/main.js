@@ -12,7 +12,7 @@ import { call, getToken, setToken } from './net.js';
 import { Stage } from './stage.js';
 import { Store } from './store.js';
 import { Ticker } from './ticker.js';
-import { activeTickers, nextTickerChange, pick } from './timeline.js';
+import { activeTickers, isStrip as manifestIsStrip, nextTickerChange, pick } from './timeline.js';
 import { isoTime, sleep, uuid4, withTimeout } from './util.js';
 
 var config = JSON.parse(document.getElementById('player-config').textContent);
@@ -134,8 +134,7 @@ function languages() {
 }
 
 function isStrip() {
-  var m = state.manifest;
-  return !!(m && m.screen && m.screen.kind === 'ticker');
+  return manifestIsStrip(state.manifest);  // one rule for what a strip is (timeline.js: nothing plays under its ticker)
 }
 
 // Rotate the drawing when the screen's orientation and the browser's output disagree. `?rotate=0|90|270`
