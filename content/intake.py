@@ -1,15 +1,20 @@
-"""Upload intake: stream to a temporary file while hashing, then decide by content (never by name).
+"""Upload intake: stream to a temporary file while hashing, then decide by decoding the content (never by
+name, never by scanning the bytes: compressed pixels can hold any byte sequence, `<svg ` included).
 
-Accepted: JPEG, PNG, WebP (decoded fully by Pillow, so truncated files fail), MP4 with H.264 (ISO-BMFF
-`ftyp` + `moov`) and WebM (EBML with DocType webm). Refused with a clear message: too many bytes, too
-many pixels (decompression bombs), corrupt or truncated files, SVG/HTML/XML and anything carrying
-script markup. The caller adopts the temporary file into the store or it is deleted: nothing is left
-behind by a rejected upload.
+Accepted: JPEG, PNG, WebP (decoded fully by Pillow, so truncated files fail), MP4 with H.264 and WebM with
+VP8, VP9 or AV1, each read by FFmpeg's demuxer and its first picture decoded (content/video.py). Refused with
+a clear message: too many bytes, too many pixels (decompression bombs), corrupt or truncated files, files that
+start as SVG/HTML/XML, and images whose *metadata* (comments, text chunks, XMP) carries script markup.
+Images in modes screens and the renderer cannot take as they are (16-bit greyscale, 32-bit integer) are stored
+converted to 8 bits (a 16-bit grey at 50 % stays 50 % grey, not white). Width and height are as displayed:
+an EXIF-rotated photo reports its upright size. The caller adopts the temporary file into the store or it is
+deleted: nothing is left behind by a rejected upload.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import struct
@@ -22,14 +27,20 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from content import storage
+from content import storage, video
 
 CHUNK = 1024 * 1024
-#: Markup that can carry script, looked for anywhere in the file (polyglots included).
-SCRIPT_MARKERS = re.compile(rb"<\s*(script|html|svg|iframe|object|embed|\?xml)\b|javascript:", re.IGNORECASE)
+#: Markup that can carry script, looked for in an image's decoded metadata (comments, text chunks, XMP).
+SCRIPT_MARKERS = re.compile(r"<\s*(script|html|svg|iframe|object|embed)\b|javascript:", re.IGNORECASE)
 IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
-MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash", b"mmp4",
-              b"MSNV"}
+#: Pillow modes stored as they are; others (16-bit "I;16…", 32-bit "I", float "F") are converted to 8 bits.
+DISPLAYABLE_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBa", "CMYK", "YCbCr", "La"}
+#: Container (the file's magic) → FFmpeg's format name part and the codecs every screen plays.
+VIDEO_FORMATS = {
+    "mp4": ("mp4", {"h264"}, "video/mp4"),
+    "webm": ("webm", {"vp8", "vp9", "av1"}, "video/webm"),
+}
+ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 DEFAULT_LIMITS = {
     "MEDIA_MAX_IMAGE_BYTES": 30 * 1024 * 1024,
@@ -79,7 +90,7 @@ def _unlink(path: str) -> None:
 def intake(stream: BinaryIO) -> Accepted:
     """Read an upload into a temporary file and validate it; raises UploadRejected (file removed)."""
     max_bytes = max(limit("MEDIA_MAX_IMAGE_BYTES"), limit("MEDIA_MAX_VIDEO_BYTES"))
-    digest, size, tail = hashlib.sha256(), 0, b""
+    digest, size = hashlib.sha256(), 0
     tmp = storage.temp_file()
     try:
         with tmp:
@@ -87,16 +98,13 @@ def intake(stream: BinaryIO) -> Accepted:
                 size += len(chunk)
                 if size > max_bytes:
                     raise UploadRejected(_("The file is larger than %(limit)s.", limit=_mb(max_bytes)))
-                window = tail + chunk
-                if SCRIPT_MARKERS.search(window):
-                    raise UploadRejected(_("The file contains markup or script (SVG, HTML…): not accepted."))
-                tail = chunk[-16:]
                 digest.update(chunk)
                 tmp.write(chunk)
         if size == 0:
             raise UploadRejected(_("The file is empty."))
         accepted = _sniff(tmp.name, size)
-        accepted.sha256 = digest.hexdigest()
+        if not accepted.sha256:  # not re-encoded: the bytes as uploaded
+            accepted.sha256 = digest.hexdigest()
         return accepted
     except BaseException:
         _unlink(tmp.name)
@@ -110,9 +118,11 @@ def _sniff(path: str, size: int) -> Accepted:
     if stripped[:1] == b"<" or stripped[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UploadRejected(_("SVG, HTML and other markup files are not accepted (they can carry scripts)."))
     if head[4:8] == b"ftyp":
-        return _sniff_mp4(path, head, size)
+        return _sniff_video(path, "mp4", size)
     if head[:4] == b"\x1a\x45\xdf\xa3":
-        return _sniff_webm(path, head, size)
+        if b"webm" not in head[:64]:  # Matroska (.mkv) is not WebM: players do not all take it
+            raise UploadRejected(_("Only MP4 (H.264) and WebM videos are accepted."))
+        return _sniff_video(path, "webm", size)
     return _sniff_image(path, size)
 
 
@@ -135,6 +145,11 @@ def _sniff_image(path: str, size: int) -> Accepted:
                     raise UploadRejected(too_many)
                 fmt = img.format
                 img.load()  # decode every byte: truncated and corrupt files fail here
+                if _metadata_carries_script(img):
+                    raise UploadRejected(_("The file contains markup or script (SVG, HTML…): not accepted."))
+                if img.getexif().get(0x0112) in ROTATED:
+                    width, height = height, width
+                converted = None if img.mode in DISPLAYABLE_MODES else _eight_bit(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UploadRejected(too_many) from exc
     except UnidentifiedImageError as exc:
@@ -144,100 +159,70 @@ def _sniff_image(path: str, size: int) -> Accepted:
         raise UploadRejected(_("The image is truncated or corrupt.")) from exc
     if size > limit("MEDIA_MAX_IMAGE_BYTES"):
         raise UploadRejected(_("Images can be at most %(limit)s.", limit=_mb(limit("MEDIA_MAX_IMAGE_BYTES"))))
+    if converted is not None:
+        return _replace_with_png(path, converted, width, height)
     ext, mime = IMAGE_FORMATS[fmt]
     return Accepted(path, "", size, "image", ext, mime, width, height)
 
 
-def _boxes(fh: BinaryIO, start: int, end: int):
-    """ISO-BMFF boxes (type, payload offset, payload size) between two offsets."""
-    pos = start
-    while pos + 8 <= end:
-        fh.seek(pos)
-        header = fh.read(8)
-        if len(header) < 8:
-            return
-        box_size, box_type = struct.unpack(">I4s", header)
-        payload = pos + 8
-        if box_size == 1:
-            box_size = struct.unpack(">Q", fh.read(8))[0]
-            payload += 8
-        elif box_size == 0:
-            box_size = end - pos
-        if box_size < 8 or pos + box_size > end:
-            raise UploadRejected(_("The video is truncated or corrupt."))
-        yield box_type, payload, pos + box_size - payload
-        pos += box_size
+def _metadata_carries_script(img: Image.Image) -> bool:
+    """Script markup in what the format says is text (JPEG comments, PNG text chunks, XMP, EXIF strings)."""
+    texts = [value for key, value in img.info.items() if key != "icc_profile" and key != "exif"]
+    texts += [value for value in img.getexif().values() if isinstance(value, (str, bytes))]
+    for value in texts:
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, str) and SCRIPT_MARKERS.search(value):
+            return True
+    return False
 
 
-def _sniff_mp4(path: str, head: bytes, size: int) -> Accepted:
-    brand = head[8:12]
-    compatible = {head[i:i + 4] for i in range(16, min(len(head), 64), 4)}
-    if brand not in MP4_BRANDS and not (compatible & MP4_BRANDS):
-        raise UploadRejected(_("Only MP4 (H.264) and WebM videos are accepted."))
+def eight_bit(img: Image.Image) -> Image.Image:
+    """`img` in an 8-bit mode with its tones kept: 16-bit and 32-bit integer greys are scaled to 0–255 (Pillow's
+    plain convert("L") clips them, so a 50 % grey of a 16-bit PNG, 32768, became white). Modes already 8-bit
+    are returned as they are."""
+    if img.mode in DISPLAYABLE_MODES:
+        return img
+    return _eight_bit(img)
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    if img.mode == "F":
+        return img.point(lambda v: v * 255).convert("L")
+    if img.mode.startswith("I"):  # "I;16", "I;16B", "I;16L", "I;16N", "I"
+        wide = img.convert("I") if img.mode != "I" else img
+        top = wide.getextrema()[1]
+        scale = 1 / 257 if top <= 65535 else 1 / 16843009  # 16 bits, else the full 32-bit range
+        return wide.point(lambda v: v * scale).convert("L")
+    return img.convert("RGBA" if "A" in img.getbands() else "RGB")
+
+
+def _replace_with_png(path: str, img: Image.Image, width: int, height: int) -> Accepted:
+    """The upload re-encoded (8-bit, lossless PNG) in place of the original; hashed again."""
+    buffer = io.BytesIO()
+    img.save(buffer, "PNG", optimize=False)
+    data = buffer.getvalue()
+    with open(path, "wb") as out:
+        out.write(data)
+    return Accepted(path, hashlib.sha256(data).hexdigest(), len(data), "image", "png", "image/png", width, height)
+
+
+def _sniff_video(path: str, container: str, size: int) -> Accepted:
     _check_video_size(size)
-    duration = None
-    with open(path, "rb") as fh:
-        top = {box_type: (offset, length) for box_type, offset, length in _boxes(fh, 0, size)}
-        if b"moov" not in top:
-            raise UploadRejected(_("The video is truncated or corrupt (no movie header)."))
-        offset, length = top[b"moov"]
-        fh.seek(offset)
-        moov = fh.read(length)
-        # the sample description names the codec: avc1/avc3 = H.264
-        has_avc = b"avc1" in moov or b"avc3" in moov
-        for box_type, payload, _length in _boxes(fh, offset, offset + length):
-            if box_type == b"mvhd":
-                fh.seek(payload)
-                version = fh.read(4)[0]
-                if version == 1:
-                    _created, _modified, scale, units = struct.unpack(">QQIQ", fh.read(28))
-                else:
-                    _created, _modified, scale, units = struct.unpack(">IIII", fh.read(16))
-                duration = round(units / scale, 3) if scale else None
-    if not has_avc:
-        raise UploadRejected(_("Only H.264 video in MP4 plays on every screen: convert the video to H.264."))
-    return Accepted(path, "", size, "video", "mp4", "video/mp4", duration_s=duration)
-
-
-def _vint(data: bytes, pos: int, *, keep_marker: bool) -> tuple[int, int]:
-    first = data[pos]
-    length = 1
-    while length <= 8 and not first & (0x80 >> (length - 1)):
-        length += 1
-    if length > 8 or pos + length > len(data):
-        raise ValueError("bad EBML")
-    value = first if keep_marker else first & (0xFF >> length)
-    for byte in data[pos + 1:pos + length]:
-        value = (value << 8) | byte
-    return value, pos + length
-
-
-def _webm_duration(data: bytes) -> float | None:
-    """Segment › Info › Duration × TimecodeScale, read from the first bytes of the file."""
-    start = data.find(b"\x15\x49\xa9\x66")
-    if start < 0:
-        return None
+    format_part, codecs, mime = VIDEO_FORMATS[container]
     try:
-        size, pos = _vint(data, start + 4, keep_marker=False)
-        end, scale, duration = min(len(data), pos + size), 1_000_000, None
-        while pos < end:
-            element, pos = _vint(data, pos, keep_marker=True)
-            length, pos = _vint(data, pos, keep_marker=False)
-            value = data[pos:pos + length]
-            if element == 0x2AD7B1:
-                scale = int.from_bytes(value, "big")
-            elif element == 0x4489:
-                duration = struct.unpack(">f" if length == 4 else ">d", value)[0]
-            pos += length
-    except (ValueError, struct.error, IndexError):
-        return None
-    return round(duration * scale / 1e9, 3) if duration else None
-
-
-def _sniff_webm(path: str, head: bytes, size: int) -> Accepted:
-    if b"webm" not in head[:64]:
+        info = video.probe(path)
+    except video.VideoUnreadable as exc:
+        current_app.logger.info("video refused: %s", exc)
+        raise UploadRejected(_("The video is truncated or corrupt.")) from exc
+    if format_part not in info.container.split(","):
         raise UploadRejected(_("Only MP4 (H.264) and WebM videos are accepted."))
-    _check_video_size(size)
-    with open(path, "rb") as fh:
-        duration = _webm_duration(fh.read(65536))
-    return Accepted(path, "", size, "video", "webm", "video/webm", duration_s=duration)
+    if info.codec not in codecs:
+        if container == "mp4":
+            raise UploadRejected(_("Only H.264 video in MP4 plays on every screen: convert the video to H.264."))
+        raise UploadRejected(_("Only MP4 (H.264) and WebM videos are accepted."))
+    if info.width * info.height > limit("MEDIA_MAX_PIXELS"):
+        raise UploadRejected(_("The image has too many pixels (at most %(limit)s megapixels).",
+                               limit=f"{limit('MEDIA_MAX_PIXELS') / 1_000_000:g}"))
+    return Accepted(path, "", size, "video", container, mime, info.width, info.height,
+                    duration_s=round(info.duration_s, 3))

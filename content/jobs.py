@@ -8,8 +8,9 @@ import logging
 
 from PIL import Image, ImageOps
 
-from content import renderer, rendering, storage
+from content import renderer, rendering, storage, video
 from content.api import notify_changed
+from content.intake import eight_bit
 from content.models import Media, MediaKind, Slide
 from signage.extensions import db
 
@@ -55,11 +56,12 @@ def image_source(image: dict):
 
 
 def fit_rendition(path, width: int, height: int) -> tuple[bytes, int, int]:
-    """A JPEG no larger than width × height: EXIF orientation applied, metadata (EXIF, GPS, ICC) dropped."""
+    """A JPEG no larger than width × height: EXIF orientation applied, metadata (EXIF, GPS, ICC) dropped,
+    high bit depths scaled to 8 bits (not clipped)."""
     with Image.open(path) as src:
         if src.format == "JPEG":
             src.draft("RGB", (width, height))
-        img = ImageOps.exif_transpose(src)
+        img = eight_bit(ImageOps.exif_transpose(src))
         if img.mode in ("RGBA", "LA", "P"):
             img = img.convert("RGBA")
             flat = Image.new("RGB", img.size, (0, 0, 0))
@@ -77,8 +79,8 @@ def make_rendition(media_id: int, width: int, height: int, sha256: str | None = 
     """A rendition of the item's working file, or of `sha256` when that is its approved (on-air) file:
     screens ask for the approved one, the library and the reviewer for the working one."""
     media = db.session.get(Media, media_id)
-    if media is None or media.kind != MediaKind.IMAGE.value:
-        return None
+    if media is None or (media.kind != MediaKind.IMAGE.value and (width, height) != rendering.THUMB_SIZE):
+        return None  # a video gets its poster frame as thumbnail; screens play the video itself
     files = {media.sha256: media.ext}
     if media.on_air:
         files[media.on_air["sha256"]] = media.on_air["ext"]
@@ -90,7 +92,14 @@ def make_rendition(media_id: int, width: int, height: int, sha256: str | None = 
     try:
         if rendering.find_render(key) is not None:
             return key
-        data, w, h = fit_rendition(storage.path_for(sha, files[sha]), width, height)
+        source = storage.path_for(sha, files[sha])
+        if media.kind == MediaKind.VIDEO.value:
+            try:
+                source = io.BytesIO(video.poster(str(source), media.duration_s))
+            except video.VideoUnreadable as exc:  # accepted at intake, so rare: the tile says "Video"
+                log.warning("no poster frame for media %s: %s", media_id, exc)
+                return None
+        data, w, h = fit_rendition(source, width, height)
         rendering.save_render(key, data, "jpg", "image/jpeg", w, h)
     finally:
         rendering.clear_pending(key)
@@ -100,9 +109,15 @@ def make_rendition(media_id: int, width: int, height: int, sha256: str | None = 
 
 
 def make_renditions(media_id: int) -> list[str]:
-    """Thumbnail plus one rendition per screen size in service."""
+    """Thumbnail plus one rendition per screen size in service (a video: its poster frame as thumbnail)."""
+    media = db.session.get(Media, media_id)
+    if media is None:
+        return []
+    sizes = [rendering.THUMB_SIZE]
+    if media.kind == MediaKind.IMAGE.value:
+        sizes += rendering.screen_sizes()
     keys = []
-    for width, height in [rendering.THUMB_SIZE, *rendering.screen_sizes()]:
+    for width, height in sizes:
         key = make_rendition(media_id, width, height)
         if key:
             keys.append(key)

@@ -16,11 +16,14 @@ from sqlalchemy import func, or_, select
 from content import storage
 from content.intake import UploadRejected, intake
 from content.models import Media, Render, Slide
+from signage import text
 from signage.extensions import db
 from signage.redis_client import get_queue
 from signage.signals import item_in_use
 
 log = logging.getLogger(__name__)
+#: Longest display name kept from an uploaded file's name.
+NAME_MAX = 120
 
 
 class MediaInUse(RuntimeError):
@@ -41,8 +44,14 @@ def split_tags(raw: str) -> list[str]:
 
 
 def display_name(filename: str | None) -> str:
-    name = nfc(filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[:300] or _("untitled")
+    """The name shown in the library for an uploaded file name: NFC, control characters (NUL...) removed, folder
+    parts (`../`, `C:\\`) and leading dots dropped, at most NAME_MAX characters with the extension kept."""
+    name = text.clean_line(filename).replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".").strip()
+    if len(name) > NAME_MAX:
+        stem, dot, ext = name.rpartition(".")
+        keep = f"{dot}{ext}" if dot and 0 < len(ext) <= 10 else ""
+        name = (stem if keep else name)[:NAME_MAX - len(keep)].rstrip() + keep
+    return name or _("untitled")
 
 
 def add_upload(stream: BinaryIO, filename: str | None, region_id: int, user_id: int | None,
@@ -104,10 +113,9 @@ def enqueue_renditions(media_id: int) -> None:
 
 
 def thumbnail_url(media: Media) -> str | None:
+    """The library's tile picture: the image scaled down, or a video's poster frame (content.jobs)."""
     from content.rendering import THUMB_SIZE, rendition_key
 
-    if media.kind != "image":
-        return None
     render = db.session.scalar(select(Render).where(Render.key == rendition_key(media.sha256, *THUMB_SIZE)))
     return render.url if render else None
 
