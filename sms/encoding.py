@@ -6,7 +6,6 @@ forms (the unaccented Vietnamese variant does the same)."""
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -47,7 +46,7 @@ def analyse(text: str) -> SmsInfo:
     elif units <= single:
         segments = 1
     else:
-        segments = math.ceil(units / multi)
+        segments = _parts(text, multi, encoding)
     return SmsInfo(encoding, len(text), units, segments, single if segments <= 1 else multi)
 
 
@@ -76,6 +75,18 @@ def gsm_safe_offer(text: str) -> tuple[str, SmsInfo] | None:
     info, before = analyse(variant), analyse(text)
     better = info.segments < before.segments or (info.encoding == "GSM-7" and before.encoding == "UCS-2")
     return (variant, info) if better else None
+
+
+def _parts(text: str, size: int, encoding: str) -> int:
+    """Parts of a long message: `size` units each, and a part never ends inside an escape pair (GSM-7) or a
+    surrogate pair (UCS-2), so a character that does not fit whole starts the next part."""
+    parts, used = 1, 0
+    for ch in text:
+        cost = (2 if ch in GSM_EXTENDED else 1) if encoding == "GSM-7" else len(ch.encode("utf-16-le")) // 2
+        if used + cost > size:
+            parts, used = parts + 1, 0
+        used += cost
+    return parts
 
 
 def unaccent(text: str) -> str:
