@@ -4,7 +4,8 @@
   every region on the way down from the root to it (a value left empty inherits; 0 turns a rule off).
 - `evaluate(states, rules, now)`: which screens breach which rule at `now` → {(screen_id, cause): detail}.
   A screen that never reported breaches nothing (it was never installed); the diagnostics of a screen
-  that is offline are old and are not judged (being offline is the incident).
+  that is offline are old and are not judged (being offline is the incident): `judged` says which causes
+  a state can confirm or clear, so a silent screen's other incidents are not closed as recovered.
 - `notice(...)`: what to do about an open incident that nobody was told of yet (wait for the grace period,
   email now, leave it to the daily digest in quiet hours or within the cooldown).
 """
@@ -101,6 +102,16 @@ def evaluate(states: Iterable[ScreenState], rules: Mapping[int, Rules], now: dat
         if r.clock_drift_s and offset is not None and abs(offset) > r.clock_drift_s * 1000:
             breaches[(s.screen_id, "clock_drift")] = {"seconds": int(offset // 1000)}
     return breaches
+
+
+def judged(state: ScreenState, now: datetime) -> tuple[str, ...]:
+    """The causes `evaluate` can tell about this screen at `now`: all of them while it reports; only
+    "offline" while it is silent (its last diagnostics are old: an incident about them stays as it is,
+    neither confirmed nor recovered, until the screen reports again)."""
+    if state.last_seen_ms is not None and is_online(state.last_seen_ms, int(now.timestamp() * 1000),
+                                                    state.poll_interval_s):
+        return CAUSES
+    return ("offline",)
 
 
 def offline_after_s(rules: Rules, poll_interval_s: int) -> float:

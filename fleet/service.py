@@ -96,8 +96,11 @@ class RunResult:
     queued: int = 0
 
 
-def apply(breaches: dict[tuple[int, str], dict], region_of: dict[int, int], now: datetime) -> RunResult:
-    """Open an incident for each new breach, close the open ones that no longer breach. Commits."""
+def apply(breaches: dict[tuple[int, str], dict], region_of: dict[int, int], now: datetime,
+          judged: dict[int, tuple[str, ...]] | None = None) -> RunResult:
+    """Open an incident for each new breach, close the open ones that no longer breach — among the causes
+    `judged` could tell for each screen (all of them when not given; a screen not evaluated, e.g. retired,
+    has all its incidents closed). Commits."""
     result = RunResult()
     open_now = {(row.screen_id, row.cause): row.id for row in db.session.execute(
         select(Incident.id, Incident.screen_id, Incident.cause).where(Incident.active.is_(True)))}
@@ -105,7 +108,9 @@ def apply(breaches: dict[tuple[int, str], dict], region_of: dict[int, int], now:
             "active": True, "opened_at": now}
            for (sid, cause), detail in breaches.items() if (sid, cause) not in open_now]
     result.opened = insert_ignoring_duplicates(Incident.__table__, new)
-    gone = [iid for key, iid in open_now.items() if key not in breaches]
+    judged = judged or {}
+    gone = [iid for (sid, cause), iid in open_now.items()
+            if (sid, cause) not in breaches and cause in judged.get(sid, rules.CAUSES)]
     if gone:
         result.closed = db.session.execute(
             update(Incident).where(Incident.id.in_(gone), Incident.active.is_(True))
@@ -164,8 +169,10 @@ def queue_notifications(incident_ids: list[int], event: str) -> int:
 def run(now: datetime) -> RunResult:
     """One evaluation of the whole fleet at `now`."""
     screens = live_screens()
-    breaches = rules.evaluate(screen_states(screens), rules_by_region(), now)
-    result = apply(breaches, {r.id: r.region_id for r in screens}, now)
+    states = screen_states(screens)
+    breaches = rules.evaluate(states, rules_by_region(), now)
+    result = apply(breaches, {r.id: r.region_id for r in screens}, now,
+                   {state.screen_id: rules.judged(state, now) for state in states})
     result.queued += decide_notices(now)
     return result
 

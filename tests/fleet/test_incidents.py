@@ -53,6 +53,17 @@ def test_a_screen_that_has_played_nothing_opens_a_black_incident_beside_being_on
     assert [c for c, *_ in incidents(sid)] == ["black"]
 
 
+def test_a_black_screen_that_falls_silent_keeps_its_black_incident_beside_the_offline_one(screens):
+    sid = screens["Bến xe Phan Thiết"].id
+    beat(sid, T0, diagnostics={"blank_s": 600})
+    service.run(T0 + timedelta(seconds=10))
+    service.run(T0 + timedelta(minutes=11))  # silent: its diagnostics are old, neither confirmed nor cleared
+    assert [(c, s) for c, s, *_ in incidents(sid)] == [("black", "open"), ("offline", "open")]
+    beat(sid, T0 + timedelta(minutes=12), diagnostics={"blank_s": 0})
+    service.run(T0 + timedelta(minutes=12, seconds=5))
+    assert [(c, s) for c, s, *_ in incidents(sid)] == [("black", "closed"), ("offline", "closed")]
+
+
 def test_the_database_refuses_a_second_open_incident_for_a_screen_and_cause(screens):
     sid, region_id = screens["Bến xe Phan Thiết"].id, screens["Bến xe Phan Thiết"].region_id
     for _ in range(2):
