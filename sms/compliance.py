@@ -53,6 +53,7 @@ class Recipient:
     suppressed: bool
     opted_out_kinds: frozenset[str]
     recent_promotional: tuple[datetime, ...] = ()  # UTC times of promotional sends in the last 24 h
+    unreachable: bool = False  # the carrier said "unknown handset" (30005) or "landline" (30006) repeatedly
 
 
 def in_window(now: datetime, tz: ZoneInfo, start: time = WINDOW_START, end: time = WINDOW_END) -> bool:
@@ -93,6 +94,8 @@ def decide(
         return Decision(Action.SKIP, "opted_out")
     if valid_until is not None and now >= valid_until:
         return Decision(Action.SKIP, "expired")
+    if recipient.unreachable and kind != CampaignKind.EMERGENCY:  # a warning still tries: the handset may be back
+        return Decision(Action.SKIP, "unreachable")
     if kind != CampaignKind.PROMOTIONAL:
         return Decision(Action.SEND)
     if not recipient.has_consent:
@@ -122,15 +125,35 @@ def label(text: str, language: str) -> str:
     return f"{wanted} {body}"
 
 
-def with_optout(text: str, link: str, language: str) -> str:
-    """Substitute {optout}; when the text carries no opt-out link at all, append one."""
+def with_optout(text: str, link: str, language: str, *, instruction: str = "", method: str = "link") -> str:
+    """Give the text its opt-out method: the link (`method` "link"), the keyword instruction configured by the
+    province ("Soạn TC gửi BINHTHUAN", so a body can match a carrier-registered template: "keyword"), or both.
+    {optout} is replaced by the method's text; a text without it gets the method appended (the language's own
+    phrase before a link). Without an instruction the link is used: an opt-out method is never missing."""
+    use_keyword = method in ("keyword", "both") and bool(instruction.strip())
+    use_link = method != "keyword" or not use_keyword
+    placeholder = " ".join(p for p, on in ((instruction.strip(), use_keyword), (link, use_link)) if on)
     if "{optout}" in text:
-        return text.replace("{optout}", link)
-    if link in text:
-        return text
-    phrase = optout_phrase(language)  # the language's own (signage/languages.py), else English's
-    return f"{text.rstrip()} {phrase} {link}"
+        return text.replace("{optout}", placeholder)
+    out = text.rstrip()
+    if use_keyword and instruction.strip() not in out:
+        out = f"{out} {instruction.strip()}"
+    if use_link and link not in out:
+        out = f"{out} {optout_phrase(language)} {link}"  # the language's own (signage/languages.py), else English's
+    return out
 
 
-def promotional_text(text: str, language: str, optout_link: str) -> str:
-    return label(with_optout(text, optout_link, language), language)
+def promotional_text(text: str, language: str, optout_link: str, *, instruction: str = "",
+                     method: str = "link") -> str:
+    return label(with_optout(text, optout_link, language, instruction=instruction, method=method), language)
+
+
+def validity_seconds(now: datetime, tz: ZoneInfo, end: time = WINDOW_END) -> int:
+    """Seconds from `now` until the window closes (22:00 local): a promotional message still queued at the
+    provider then must expire rather than arrive at night (Twilio's ValidityPeriod; its own cap applies
+    on top). 0 outside the window."""
+    local = now.astimezone(tz)
+    if not in_window(now, tz, end=end):
+        return 0
+    closes = datetime.combine(local.date(), end, tzinfo=tz)
+    return int((closes - local).total_seconds())

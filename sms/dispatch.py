@@ -18,6 +18,7 @@ becomes `unknown` with `needs_review` for a human to decide.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -28,7 +29,7 @@ from signage.extensions import db
 from signage.redis_client import get_redis
 from signage.timeutil import local_tz, utcnow
 from sms import audience
-from sms.compliance import Action, CampaignKind, decide
+from sms.compliance import Action, CampaignKind, decide, validity_seconds
 from sms.encoding import analyse
 from sms.gateways import AmbiguousSend, GatewayError, LookupUnavailable, OutgoingSms, get_gateway
 from sms.models import Campaign, CampaignStatus, Message, MessageState, advance
@@ -109,8 +110,30 @@ def bucket(sender: str) -> TokenBucket | None:
     return TokenBucket(get_redis(), sender, rate)
 
 
-def _outgoing(msg: Message) -> OutgoingSms:
-    return OutgoingSms(to=msg.phone, body=msg.body, message_id=msg.id, status_callback=status_callback_url(msg.id))
+#: An alphanumeric sender ID (brandname): up to 11 letters, digits or spaces, at least one letter.
+BRANDNAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+
+
+def promotional_sender_problem() -> str | None:
+    """Why promotional SMS cannot be sent with this configuration (None: they can). Once SMS_BRANDNAME is set
+    they go only from it, so it must be a registered alphanumeric sender ID, never a phone number."""
+    brandname = str(current_app.config["SMS_BRANDNAME"]).strip()
+    if brandname and not BRANDNAME.fullmatch(brandname):
+        return (f"Promotional SMS must go from the registered brandname (an alphanumeric sender ID of up to 11 "
+                f"letters and digits); SMS_BRANDNAME is {brandname!r}, a phone number or not a sender ID. "
+                f"Promotional campaigns are refused until it is corrected.")
+    return None
+
+
+def _outgoing(msg: Message, now: datetime | None = None) -> OutgoingSms:
+    """What the gateway sends for a row. Promotional messages go from the brandname (when one is configured)
+    and expire at 22:00 local time if the provider still holds them then (ValidityPeriod)."""
+    sender = validity = None
+    if msg.promotional:
+        sender = str(current_app.config["SMS_BRANDNAME"]).strip() or None
+        validity = validity_seconds(now or utcnow(), local_tz()) or None
+    return OutgoingSms(to=msg.phone, body=msg.body, message_id=msg.id, status_callback=status_callback_url(msg.id),
+                       validity_period=validity, sender=sender)
 
 
 def claim(msg: Message, now: datetime) -> bool:

@@ -12,6 +12,7 @@ Several sweeps and dispatches at once are safe: rows are handed out, claimed and
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -23,9 +24,12 @@ from signage.periodic import Periodic, every, plan_on_worker_start
 from signage.redis_client import URGENT_QUEUE, get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch, uploads
+from sms.compliance import CampaignKind
 from sms.imports import import_contacts, import_suppression
 from sms.models import Campaign, CampaignStatus
 from sms.schedule import Schedule, ScheduleMode
+
+log = logging.getLogger(__name__)
 
 QUEUE = "default"
 
@@ -53,6 +57,9 @@ def dispatch_campaign(campaign_id: int) -> dict:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or campaign.status != CampaignStatus.RUNNING.value or campaign.approval_state != "approved":
         return {"skipped": True}
+    if campaign.kind == CampaignKind.PROMOTIONAL and (problem := dispatch.promotional_sender_problem()):
+        log.error("campaign %s not sent: %s", campaign_id, problem)
+        return {"refused": problem}
     now = utcnow()
     schedule = Schedule.parse(campaign.schedule)
     created = 0

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from signage.extensions import db
@@ -108,13 +108,26 @@ def refusal_confirmation(phone: str, word: str) -> str | None:
         return _("You have refused promotional messages from %(sender)s.", sender=confirmation_sender())
 
 
+#: Carrier answers meaning the number cannot receive SMS: unknown handset, landline or unreachable carrier.
+UNREACHABLE_CODES = ("30005", "30006")
+
+
+def unreachable(contact_id: int) -> bool:
+    """The carrier answered 30005/30006 for this number SMS_UNREACHABLE_AFTER times or more."""
+    count = db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.contact_id == contact_id, Message.error_code.in_(UNREACHABLE_CODES)))
+    return count >= int(current_app.config["SMS_UNREACHABLE_AFTER"])
+
+
 def recipient_facts(contact: Contact, now: datetime, *, promotional: bool = True) -> Recipient:
     kinds = frozenset(db.session.scalars(select(OptOut.kind).where(OptOut.contact_id == contact.id)))
-    if not promotional:  # only the explicit opt-out matters for public-service and emergency messages
-        return Recipient(has_consent=contact.consent_at is not None, suppressed=False, opted_out_kinds=kinds)
+    dead = unreachable(contact.id)
+    if not promotional:  # only the explicit opt-out (and a dead number) matter for public-service and emergency SMS
+        return Recipient(has_consent=contact.consent_at is not None, suppressed=False, opted_out_kinds=kinds,
+                         unreachable=dead)
     suppressed = db.session.scalar(select(exists().where(SuppressionEntry.phone == contact.phone)))
     recent = tuple(db.session.scalars(select(Message.claimed_at).where(
         Message.contact_id == contact.id, Message.promotional.is_(True), Message.state.in_(COUNTED),
         Message.claimed_at >= now - timedelta(hours=24))))
     return Recipient(has_consent=contact.consent_at is not None, suppressed=bool(suppressed),
-                     opted_out_kinds=kinds, recent_promotional=recent)
+                     opted_out_kinds=kinds, recent_promotional=recent, unreachable=dead)

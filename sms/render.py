@@ -40,5 +40,7 @@ def render_body(kind: str, template: str, language: str, *, name: str = "", even
     if unaccented and has_unaccented_variant(language):
         text = unaccent(text)
     if kind == CampaignKind.PROMOTIONAL:
-        return promotional_text(text, language, optout)
+        cfg = current_app.config  # how the province says to refuse: the link, a keyword instruction, or both
+        return promotional_text(text, language, optout, instruction=cfg["SMS_OPTOUT_INSTRUCTION"],
+                                method=cfg["SMS_OPTOUT_METHOD"])
     return text.replace("{optout}", optout)

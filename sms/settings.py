@@ -6,6 +6,9 @@ from flask import Flask
 
 from signage.settings import Setting, parse_boolean
 
+#: How a promotional text says to refuse (SMS_OPTOUT_METHOD; sms.compliance.with_optout).
+OPTOUT_METHODS = ("link", "keyword", "both")
+
 SETTINGS = (
     Setting("SMS_GATEWAY", "", help='"twilio" | "outbox"; empty: twilio when credentials are set, else outbox'),
     Setting("TWILIO_ACCOUNT_SID", ""),
@@ -47,14 +50,20 @@ SETTINGS = (
 
 
 def init_settings(app: Flask) -> None:
-    """Values derived from the settings (read by the app factory): the gateway when none is named."""
+    """Values derived from the settings (read by the app factory): the gateway when none is named; the opt-out
+    method checked."""
     if not app.config["SMS_GATEWAY"]:
         has_credentials = app.config["TWILIO_ACCOUNT_SID"] and app.config["TWILIO_AUTH_TOKEN"]
         app.config["SMS_GATEWAY"] = "twilio" if has_credentials else "outbox"
+    if app.config["SMS_OPTOUT_METHOD"] not in OPTOUT_METHODS:
+        raise ValueError(f"SMS_OPTOUT_METHOD must be one of {', '.join(OPTOUT_METHODS)}, "
+                         f"not {app.config['SMS_OPTOUT_METHOD']!r}")
+    if app.config["SMS_OPTOUT_METHOD"] != "link" and not str(app.config["SMS_OPTOUT_INSTRUCTION"]).strip():
+        app.logger.warning("SMS_OPTOUT_METHOD is %s but SMS_OPTOUT_INSTRUCTION is empty: promotional SMS keep "
+                           "the opt-out link.", app.config["SMS_OPTOUT_METHOD"])
     public = str(app.config.get("PUBLIC_BASE_URL", ""))
     if app.config["SMS_GATEWAY"] == "twilio" and ("127.0.0.1" in public or "localhost" in public):
         app.logger.warning("PUBLIC_BASE_URL is %s: opt-out links in SMS and Twilio's status callbacks will not "
                            "reach this server. Set PUBLIC_BASE_URL to the public https address.", public)
 
 
-OPTOUT_METHODS = ("link", "keyword", "both")

@@ -7,7 +7,7 @@ It knows no provider, so applying an outbox receipt never loads the Twilio SDK.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from signage.extensions import db
 from sms.models import Message, MessageState, advance
@@ -15,6 +15,20 @@ from sms.optouts import ALL_KINDS, opt_out
 
 #: Twilio's error code for "the recipient replied STOP": every kind of message is refused from then on.
 CARRIER_OPT_OUT = "21610"
+#: What Vietnam's carriers answer most, per campaign (`carrier_errors`). 30005/30006 repeated stop the sending
+#: to that number (sms.optouts.unreachable); 30007 means the template or the sender is being blocked.
+CARRIER_CODES = {"30003": "unreachable handset", "30005": "unknown handset", "30006": "landline or unreachable",
+                 "30007": "carrier filtering"}
+CARRIER_FILTERING = "30007"
+
+
+def carrier_errors(campaign_id: int) -> dict[str, int]:
+    """The campaign's messages per carrier error code of CARRIER_CODES (every code, 0 when none). A campaign
+    page shows 30007 prominently: the carrier is blocking the text or the sender."""
+    counts = dict(db.session.execute(select(Message.error_code, func.count()).where(
+        Message.campaign_id == campaign_id, Message.error_code.in_(list(CARRIER_CODES)))
+        .group_by(Message.error_code)).all())
+    return {code: counts.get(code, 0) for code in CARRIER_CODES}
 
 
 def record_status(message_id: int | None, state: MessageState | str, *, sid: str = "", error_code: str = "",
