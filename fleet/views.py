@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from fleet import service
@@ -21,7 +22,7 @@ from players import captures
 from players.status import screen_statuses
 from signage.extensions import db
 from signage.models import Region, Screen
-from signage.registry import add_nav
+from signage.registry import add_nav, add_panel
 from signage.scoping import get_scoped_or_404, scoped_regions, scoped_select
 from signage.timeutil import utcnow
 
@@ -145,7 +146,17 @@ def change(incident_id: int, action: str):
     return redirect(url_for("fleet.incident", incident_id=incident_id))
 
 
+def screen_panel(screen: Screen) -> Markup:
+    """The screen page's health history: its latest incidents, open and closed (the screen is in scope:
+    the page that asks checked it)."""
+    recent = list(db.session.scalars(select(Incident).where(Incident.screen_id == screen.id)
+                                     .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(10)))
+    return Markup(render_template("fleet/_screen_panel.html", incidents=recent, causes=CAUSE_LABELS,
+                                  statuses=STATUS_LABELS))
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    add_panel(app, "screen", screen_panel)
     add_nav(app, "fleet.index", _l("Fleet"), group="screens", order=25)
     add_nav(app, "fleet.incidents", _l("Incidents"), group="screens", order=26)

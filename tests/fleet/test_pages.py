@@ -83,3 +83,12 @@ def test_the_fleet_shows_the_players_latest_capture_labelled_as_the_players(logi
     row = next(r for r in operator.get("/fleet/state.json").get_json()["rows"] if r["id"] == sid)
     assert row["thumbnail_kind"] == "capture"
     assert operator.get(row["thumbnail"]).data == b"\xff\xd8newest\xff\xd9"
+
+
+def test_the_screen_page_shows_its_incident_history(login, screens):
+    silent_screens(screens, PHAN_THIET)
+    beat(screens[PHAN_THIET].id, T0 + timedelta(minutes=20))
+    service.run(T0 + timedelta(minutes=20, seconds=5))  # recovered: closed, still in the history
+    page = login("phanthiet").get(f"/screens/{screens[PHAN_THIET].id}").get_data(as_text=True)
+    history = page[page.index('id="health-history"'):]
+    assert "Mất kết nối" in history and "Đã đóng" in history
