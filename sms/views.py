@@ -24,6 +24,7 @@ from signage.languages import configured_codes, native_names
 from signage.models import AuditLog, Region
 from signage.redis_client import get_queue, get_redis
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
+from signage.text import clean_line
 from signage.theme_forms import fill_theme_choices
 from signage.themes import set_themes, themes_of
 from signage.timeutil import local_tz, utcnow
@@ -369,7 +370,7 @@ def approval_queue() -> list[dict]:
 @login_required
 def contacts():
     page = max(1, request.args.get("page", 1, type=int))
-    q = request.args.get("q", "").strip()
+    q = clean_line(request.args.get("q", ""), max_length=200)  # NFC: a name typed decomposed finds the stored one
     query = scoped_select(Contact)
     if q:
         phone = try_normalize(q)

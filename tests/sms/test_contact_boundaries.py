@@ -64,3 +64,11 @@ def test_adding_a_number_already_in_the_operators_own_area_says_so(outbox_app, l
     make_contact("+84912000001", region="BT-HT")
     answer = _add(login("hamtan"), "0912000001", demo["BT-HT"].id)
     assert answer.status_code == 400
+
+
+def test_a_name_searched_in_decomposed_form_finds_the_stored_contact(outbox_app, login, make_contact):
+    import unicodedata
+
+    make_contact("+84912000001", region="BT-PT", name="Nguyễn Thị Hồng")
+    found = login("phanthiet").get("/sms/contacts", query_string={"q": unicodedata.normalize("NFD", "Hồng")})
+    assert "+84912000001" in found.get_data(as_text=True)
