@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -160,8 +161,10 @@ def queue_notifications(incident_ids: list[int], event: str) -> int:
     if not incident_ids:
         return 0
     queue = get_queue(QUEUE)
+    # a failed send is retried by RQ; the ledger (fleet.notify) lets a retry send only what was not sent
+    retry = Retry(max=3, interval=[60, 300, 900])
     queue.enqueue_many([queue.prepare_data("fleet.jobs.notify_job", (iid, event), job_id=f"fleet-notify-{iid}-{event}",
-                                           timeout=120, result_ttl=3600, failure_ttl=7 * 86400)
+                                           timeout=120, result_ttl=3600, failure_ttl=7 * 86400, retry=retry)
                         for iid in incident_ids])
     return len(incident_ids)
 

@@ -104,3 +104,24 @@ def test_quiet_hours_hold_back_a_non_urgent_cause_for_the_digest(mail_app, smtp,
     assert notify.send_digests(T0 + timedelta(minutes=24)) == 1
     assert notify.send_digests(T0 + timedelta(minutes=25)) == 0  # one digest per technician and day
     assert SCREEN in smtp.inbox.messages[0].get_content()
+
+
+def test_a_failed_send_is_sent_by_the_retry_and_only_once(mail_app, smtp, screens, technician, monkeypatch):
+    technician("phanthiet", "BT-PT", "ky-thuat@phanthiet.example")
+    technician("admin", "BT", "so@binhthuan.example")
+    silent_from(screens[SCREEN].id, T0)
+    service.run(T0 + timedelta(minutes=11))
+    real_send, calls = notify.send_email, []
+
+    def send_once_then_fail(to, subject, body):
+        calls.append(to)
+        if len(calls) == 2:
+            raise ConnectionRefusedError("SMTP server away")
+        real_send(to, subject, body)
+
+    monkeypatch.setattr(notify, "send_email", send_once_then_fail)
+    service.run(T0 + timedelta(minutes=17))  # the first technician's email goes, the second one's fails
+    incident_id = db.session.scalar(select(Incident.id))
+    assert notify.notify_incident(incident_id, "opened") == 1  # the retry sends only the failed one
+    assert notify.notify_incident(incident_id, "opened") == 0
+    assert sorted(smtp.inbox.to()) == ["ky-thuat@phanthiet.example", "so@binhthuan.example"]
