@@ -98,6 +98,6 @@ def _on_screens_changed(sender, screen_ids=(), **_):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "players.screens_status", _l("Screen status"), group="screens", order=20)
-    add_panel(app, "screen", screen_panel)
+    add_panel(app, "screen", screen_panel, order=10)  # pairing and status first: what a new screen needs
     add_panel(app, "dashboard", dashboard_panel)
     screens_changed.connect(_on_screens_changed, sender=app, weak=False)

@@ -56,19 +56,20 @@ def nav_groups(app: Flask, user, endpoint: str | None) -> list[dict]:
     return [g for g in groups if g["items"]]
 
 
-def add_panel(app: Flask, slot: str, panel) -> None:
+def add_panel(app: Flask, slot: str, panel, *, order: int = 50) -> None:
     """Let a package show a panel on a page that a lower layer owns (which cannot import it).
 
-    Slots: "dashboard" — `panel()` returns (title, html-safe markup), or None to show nothing; "screen" —
-    `panel(screen)` returns html-safe markup for the screen's page; "alert" — `panel(alert)` returns html-safe
-    markup for an alert's live board, `alert` being plain data (id, level, screen_ids, started_at, ended; see
-    alerts.views). Panels show in registration order (the factory's package order)."""
-    app.extensions.setdefault(PANELS_KEY, {}).setdefault(slot, []).append(panel)
+    Slots: "dashboard" — `panel()` returns (title, html-safe markup); "screen" — `panel(screen)` returns
+    html-safe markup for the screen's page; "alert" — `panel(alert)` returns html-safe markup for an alert's
+    live board, `alert` being plain data (id, level, screen_ids, started_at, ended; see alerts.views).
+    Panels show by `order`, then in registration order (the factory's package order)."""
+    app.extensions.setdefault(PANELS_KEY, {}).setdefault(slot, []).append((order, panel))
 
 
 def panels(slot: str) -> list:
-    """The panels registered for `slot` in the current app."""
-    return current_app.extensions.get(PANELS_KEY, {}).get(slot, [])
+    """The panels registered for `slot` in the current app, in the order they show."""
+    entries = current_app.extensions.get(PANELS_KEY, {}).get(slot, [])
+    return [panel for _order, panel in sorted(entries, key=lambda e: e[0])]
 
 
 def nav_entries(app: Flask) -> list[dict]:

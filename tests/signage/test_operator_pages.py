@@ -103,3 +103,10 @@ def test_the_dashboard_says_what_each_screen_count_is(login):
     page = login("admin").get("/").get_data(as_text=True)
     assert "màn hình đang hoạt động" in page and "chưa ngừng sử dụng, có kết nối hay không" in page
     assert re.search(r"0 trên \d+ màn hình đang hoạt động có kết nối lúc này", page)
+
+
+def test_the_screen_page_shows_the_players_card_before_the_schedules(app, login, demo):
+    with app.app_context():
+        screen = db.session.scalar(select(Screen).where(Screen.name == "Bến xe Phan Thiết"))
+    main = login("phanthiet").get(f"/screens/{screen.id}").get_data(as_text=True).split("<main")[1]
+    assert main.index(f'action="/players/screens/{screen.id}/pair"') < main.index('id="schedule"')
