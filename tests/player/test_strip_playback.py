@@ -35,6 +35,12 @@ def test_a_strip_plays_its_slides_when_no_ticker_runs_and_cuts_one_when_a_ticker
     assert timeline(m, 121_000)["item"]["key"] == "slide"
 
 
+def test_a_ticker_with_no_text_in_the_strips_languages_leaves_the_slides_playing(timeline):  # noqa: F811
+    silent = dict(ticker(None, None), texts={"ru": "Добро пожаловать"})  # the strip shows vi only: nothing runs
+    m = strip([segment(0, 3_600_000, [item("slide", 10)])], [silent])
+    assert timeline(m, 5_000)["item"]["key"] == "slide"
+
+
 def test_a_ticker_bar_on_a_normal_screen_leaves_the_slides_playing(timeline):  # noqa: F811
     m = strip([segment(0, 3_600_000, [item("slide", 10)])], [ticker(None, None)])
     m["screen"].update(kind="lcd", width=1920, height=1080)

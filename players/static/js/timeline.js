@@ -47,12 +47,21 @@ export function isStrip(manifest) {
   return !!(manifest && manifest.screen && manifest.screen.kind === 'ticker');
 }
 
+// Whether a ticker running at t has a text to show (in one of the screen's languages, else Vietnamese), as
+// ticker.js shows it.
+function tickerShown(manifest, t, languages) {
+  return activeTickers(manifest, t).some(function (tk) {
+    var texts = tk.texts || {};
+    return !!texts.vi || languages.some(function (l) { return !!texts[l]; });
+  });
+}
+
 // Returns {key, item, lang, asset, start, end, entryId, source} or null when nothing can (or may) play.
 export function pick(manifest, t, failed) {
-  if (isStrip(manifest) && activeTickers(manifest, t).length) return null;
   var timeline = manifest.timeline || [];
   var languages = (manifest.screen && manifest.screen.languages && manifest.screen.languages.length)
     ? manifest.screen.languages : ['vi'];
+  if (isStrip(manifest) && tickerShown(manifest, t, languages)) return null;
   var seg = segmentAt(timeline, t);
   var items = seg ? playable(seg.items, failed) : [];
   var anchor = seg ? seg.start_ms : 0;
