@@ -59,10 +59,10 @@ def nav_groups(app: Flask, user, endpoint: str | None) -> list[dict]:
 def add_panel(app: Flask, slot: str, panel, *, order: int = 50) -> None:
     """Let a package show a panel on a page that a lower layer owns (which cannot import it).
 
-    Slots: "dashboard" — `panel()` returns (title, html-safe markup); "screen" — `panel(screen)` returns
-    html-safe markup for the screen's page; "alert" — `panel(alert)` returns html-safe markup for an alert's
-    live board, `alert` being plain data (id, level, screen_ids, started_at, ended; see alerts.views).
-    Panels show by `order`, then in registration order (the factory's package order)."""
+    Slots: "dashboard" — `panel()` returns (title, html-safe markup), or None to show nothing; "screen" —
+    `panel(screen)` returns html-safe markup for the screen's page; "alert" — `panel(alert)` returns html-safe
+    markup for an alert's live board, `alert` being plain data (id, level, screen_ids, started_at, ended; see
+    alerts.views). Panels show by `order`, then in registration order (the factory's package order)."""
     app.extensions.setdefault(PANELS_KEY, {}).setdefault(slot, []).append((order, panel))
 
 
