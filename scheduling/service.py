@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduling import api, content_port, versions
 from scheduling.models import (
@@ -69,6 +69,24 @@ def playlist_changed(playlist: Playlist, before: set[int] | None = None) -> list
     after = playlist_screen_ids({playlist.id})
     prepare_renders({playlist.id}, after)
     return bump((before or set()) | after, f"playlist {playlist.id} changed")
+
+
+def add_item(playlist: Playlist, **fields) -> PlaylistItem:
+    """Append an item (PlaylistItem `fields` without position) at the end of the playlist and commit; the
+    caller then calls `playlist_changed`.
+
+    Concurrent adds to one playlist keep the positions a sequence: the playlist row is locked first (FOR UPDATE
+    on PostgreSQL, where two READ COMMITTED transactions would both see the same last position), and the
+    position is computed inside the INSERT itself (one statement under SQLite's write lock), never read in
+    Python and written back later."""
+    db.session.execute(select(Playlist.id).where(Playlist.id == playlist.id).with_for_update())
+    after_last = (select(func.coalesce(func.max(PlaylistItem.position), -1) + 1)
+                  .where(PlaylistItem.playlist_id == playlist.id).scalar_subquery())
+    item = PlaylistItem(playlist_id=playlist.id, position=after_last, **fields)
+    db.session.add(item)
+    db.session.commit()
+    db.session.expire(playlist, ["items"])
+    return item
 
 
 def save_playlist(playlist: Playlist) -> list[int]:

@@ -141,13 +141,11 @@ def playlist_edit(playlist_id: int):
         if item_type != ItemType.PLAYLIST.value and not content_port.content_api().is_schedulable(item_type,
                                                                                                   int(item_id)):
             abort(400)  # only approved content is schedulable
-        position = max((i.position for i in playlist.items), default=-1) + 1
-        playlist.items.append(PlaylistItem(
-            position=position, item_type=item_type, item_id=int(item_id), duration_s=add.duration_s.data,
+        service.add_item(
+            playlist, item_type=item_type, item_id=int(item_id), duration_s=add.duration_s.data,
             valid_from=_to_utc(add.valid_from.data), valid_until=_to_utc(add.valid_until.data),
             fit=add.fit.data or None,
-        ))
-        db.session.commit()
+        )
         service.playlist_changed(playlist)
         flash(_("Item added."), "success")
         _flash_shapes({playlist.id}, playlist_screen_ids({playlist.id}))
