@@ -15,15 +15,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from fleet import service
+from fleet.forms import RULE_LABELS, RuleForm, TechnicianForm
 from fleet.labels import CAUSE_LABELS, STATUS_LABELS
-from fleet.models import Incident
-from fleet.rules import CAUSES
+from fleet.models import FleetRule, Incident, Technician
+from fleet.rules import CAUSES, RULE_FIELDS
 from players import captures
 from players.status import screen_statuses
 from signage.extensions import db
-from signage.models import Region, Screen
+from signage.models import Region, Screen, User
 from signage.registry import add_nav, add_panel
-from signage.scoping import get_scoped_or_404, scoped_regions, scoped_select
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
 from signage.timeutil import utcnow
 
 bp = Blueprint("fleet", __name__, url_prefix="/fleet", template_folder="templates", static_folder="static")
@@ -146,6 +147,71 @@ def change(incident_id: int, action: str):
     return redirect(url_for("fleet.incident", incident_id=incident_id))
 
 
+# ---------------------------------------------------------------- the admins' page: technicians and rules
+
+
+def _require_admin() -> None:
+    if not current_user.has_role("admin"):
+        abort(403)
+
+
+def _region_choices() -> list[tuple[int, str]]:
+    return [(r.id, "— " * r.depth + r.name) for r in scoped_regions()]
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    _require_admin()
+    tech_form, rule_form = TechnicianForm(prefix="tech"), RuleForm(prefix="rule")
+    tech_form.region_id.choices = rule_form.region_id.choices = _region_choices()
+    tech_form.user_id.choices = [(u.id, u.username) for u in db.session.scalars(
+        scoped_select(User).where(User.active.is_(True)).order_by(User.username))]
+    status = 200
+    if request.method == "POST":
+        form = {"tech": tech_form, "rule": rule_form}.get(request.form.get("action")) or abort(400)
+        if form.validate_on_submit():
+            _save_technician(tech_form) if form is tech_form else _save_rule(rule_form)
+            flash(_("Saved."), "success")
+            return redirect(url_for("fleet.setup"))
+        status = 400
+    technicians = db.session.scalars(scoped_select(Technician).order_by(Region.path, Technician.id)).all()
+    overrides = db.session.scalars(scoped_select(FleetRule).order_by(Region.path)).all()
+    effective = service.rules_by_region()
+    return render_template("fleet/setup.html", tech_form=tech_form, rule_form=rule_form, technicians=technicians,
+                           overrides=overrides, effective=effective, rule_labels=RULE_LABELS,
+                           defaults=service.default_rules()), status
+
+
+def _save_technician(form: TechnicianForm) -> None:
+    region = require_region_in_scope(form.region_id.data)
+    user = get_scoped_or_404(User, form.user_id.data)
+    row = db.session.scalar(select(Technician).where(Technician.user_id == user.id,
+                                                      Technician.region_id == region.id))
+    row = row or Technician(user_id=user.id, region_id=region.id)
+    row.email, row.phone, row.active = form.email.data.strip(), (form.phone.data or "").strip(), True
+    db.session.add(row)
+    db.session.commit()
+
+
+def _save_rule(form: RuleForm) -> None:
+    region = require_region_in_scope(form.region_id.data)
+    row = db.session.get(FleetRule, region.id) or FleetRule(region_id=region.id)
+    for name in RULE_FIELDS:
+        setattr(row, name, getattr(form, name).data)  # empty: inherited from the region above
+    db.session.add(row)
+    db.session.commit()
+
+
+@bp.post("/setup/<kind>/<int:row_id>/delete")
+def setup_delete(kind: str, row_id: int):
+    _require_admin()
+    model = {"tech": Technician, "rule": FleetRule}.get(kind) or abort(404)
+    db.session.delete(get_scoped_or_404(model, row_id))
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(url_for("fleet.setup"))
+
+
 def screen_panel(screen: Screen) -> Markup:
     """The screen page's health history: its latest incidents, open and closed (the screen is in scope:
     the page that asks checked it)."""
@@ -160,3 +226,4 @@ def init_app(app: Flask) -> None:
     add_panel(app, "screen", screen_panel)
     add_nav(app, "fleet.index", _l("Fleet"), group="screens", order=25)
     add_nav(app, "fleet.incidents", _l("Incidents"), group="screens", order=26)
+    add_nav(app, "fleet.setup", _l("Technicians & incident rules"), roles=("admin",), group="admin")

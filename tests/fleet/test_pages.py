@@ -92,3 +92,23 @@ def test_the_screen_page_shows_its_incident_history(login, screens):
     page = login("phanthiet").get(f"/screens/{screens[PHAN_THIET].id}").get_data(as_text=True)
     history = page[page.index('id="health-history"'):]
     assert "Mất kết nối" in history and "Đã đóng" in history
+
+
+def test_an_admin_names_a_technician_and_sets_a_districts_rule_on_the_setup_page(login, demo):
+    from fleet.models import FleetRule, Technician
+    from signage.models import User
+
+    admin = login("admin")
+    hamtan_id = db.session.scalar(select(User.id).where(User.username == "hamtan"))
+    assert admin.post_form("/fleet/setup", {"action": "tech", "tech-user_id": hamtan_id,
+                                            "tech-region_id": demo["BT-HT"].id,
+                                            "tech-email": "ky-thuat@hamtan.example"}).status_code == 302
+    assert admin.post_form("/fleet/setup", {"action": "rule", "rule-region_id": demo["BT-HT"].id,
+                                            "rule-offline_min": "30", "rule-black_min": "0"}).status_code == 302
+    assert [(t.user_id, t.region_id, t.email) for t in db.session.scalars(select(Technician))] == [
+        (hamtan_id, demo["BT-HT"].id, "ky-thuat@hamtan.example")]
+    rule = db.session.get(FleetRule, demo["BT-HT"].id)
+    assert (rule.offline_min, rule.black_min, rule.stale_min) == (30, 0, None)  # empty: inherited
+    assert service.rules_by_region()[demo["BT-HT"].id].stale_min == 30  # the default
+    assert "ky-thuat@hamtan.example" in admin.get("/fleet/setup").get_data(as_text=True)
+    assert login("phanthiet").get("/fleet/setup").status_code == 403
