@@ -6,13 +6,16 @@ ETag names (the screen's manifest version, or its alert version) — and no data
 rate-limit work. A changed alert poll is answered there too, with the answer `alerts.service` published for
 the screen (in the same MGET: `players.alerts.fast_answer`), and so is the acknowledgement each player sends
 once the alert is on its glass (`players.alerts.fast_ack`): the herd after a province-wide alert costs about
-what its 304s cost. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to the
+what its 304s cost. A quiet heartbeat (nothing for the database: `players.heartbeat.fast_record`) is stored
+and answered there too. Anything else — no or stale ETag, unknown token, Redis trouble — falls through to the
 Flask views (`players.api.manifest`, `players.alerts.poll`, `players.alerts.ack`), which answer the same way
 or build the answer.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from urllib.parse import parse_qs
 
 from flask import Flask
@@ -20,6 +23,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from players import alerts
+from players import heartbeat as heartbeats
 from players.auth import cached_screen_id, token_hash, token_key
 from players.version import player_version
 from scheduling import versions
@@ -27,6 +31,8 @@ from signage.redis_client import app_redis
 from signage.timeutil import utcnow
 
 MANIFEST_PATH = "/api/player/v1/manifest"
+HEARTBEAT_PATH = "/api/player/v1/heartbeat"
+MAX_BEAT_BYTES = 64 * 1024
 
 
 def not_modified_tag(redis: Redis, token: str | None, if_none_match: str | None) -> str | None:
@@ -65,6 +71,39 @@ def alerts_answer(app: Flask, redis: Redis, token: str | None, environ: dict):
     return alerts.fast_answer(app, redis, token, inm) if inm else None
 
 
+def heartbeat_answer(app: Flask, redis: Redis, token: str | None, environ: dict):
+    """A quiet heartbeat (players.heartbeat.fast_record) stored in Redis and answered 200 from one MGET and one
+    SET; None (Flask answers, with the body put back) for anything else: an unknown token, a body that is not
+    a valid beat (Flask answers 400 naming the field), a beat with database work to do."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if token is None or not 0 < length <= MAX_BEAT_BYTES:
+        return None
+    data = environ["wsgi.input"].read(length)
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(data), str(len(data))
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    now_ms = int(utcnow().timestamp() * 1000)
+    digest = token_hash(token)
+    raw_token = redis.get(token_key(digest))
+    screen_id = cached_screen_id(raw_token)
+    if not screen_id or not isinstance(body, dict):
+        return None
+    try:
+        beat = heartbeats.normalise(body, now_ms, environ.get("REMOTE_ADDR") or "")
+    except heartbeats.InvalidField:
+        return None
+    state = redis.mget(heartbeats.state_keys(screen_id))
+    if not heartbeats.fast_record(redis, screen_id, beat, state, now_ms, app.config["PLAYER_HEARTBEAT_DB_INTERVAL_S"]):
+        return None
+    payload = b'{"ok":true,"server_time_ms":%d}' % now_ms
+    return "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))], payload
+
+
 class FastPath:
     """WSGI middleware: answers the requests in ROUTES when it can, else hands them to Flask."""
 
@@ -73,6 +112,7 @@ class FastPath:
         ("GET", MANIFEST_PATH): manifest_answer,
         ("GET", alerts.ALERTS_PATH): alerts_answer,
         ("POST", alerts.ACK_PATH): alerts.fast_ack,
+        ("POST", HEARTBEAT_PATH): heartbeat_answer,
     }
 
     def __init__(self, wsgi_app, app: Flask):

@@ -1,7 +1,9 @@
 """Heartbeats: every beat goes to Redis; the database row is written at most every few minutes per screen,
 or at once when the player's state changes (app version, screen size, errors, back from offline). A beat
 after a silence longer than the offline threshold (or one Redis cannot vouch for) opens an online interval
-of the screen's history (players.intervals).
+of the screen's history (players.intervals). A quiet beat — nothing for the database to do, which is almost
+every beat — is answered in the WSGI layer (players.fastpath: one MGET, one SET, no Flask); the Flask view
+records the rest.
 
 Input is checked field by field (`normalise` raises `InvalidField` naming it, the view answers 400): numbers
 must be finite and within range (a screen of 1e400 pixels or free storage of -10**20 bytes is refused, not
@@ -142,6 +144,36 @@ def normalise(body: dict, now_ms: int, remote_addr: str) -> dict:
 def _state_signature(beat: dict) -> str:
     state = [beat["app_version"], beat["screen_w"], beat["screen_h"], beat["errors"]]
     return hashlib.sha1(json.dumps(state).encode()).hexdigest()
+
+
+def state_keys(screen_id: int) -> list[str]:
+    return [_key("hb", screen_id), _key("hbsig", screen_id), _key("hbdb", screen_id), intervals.poll_key(screen_id),
+            intervals.online_flag_key(screen_id), versions.version_key(screen_id)]
+
+
+def _quiet(beat: dict, before: dict, old_sig: bytes | None, last_write, poll, online_flag, now_ms: int,
+           interval_s: int) -> bool:
+    """True when the beat changes nothing but Redis: an online interval is open and the screen was heard
+    within its threshold, the database row is not due, not back from a silence, its state unchanged."""
+    previous_ms = before.get("last_seen_ms")
+    if online_flag is None or previous_ms is None or poll is None or not is_online(previous_ms, now_ms, int(poll)):
+        return False
+    due = last_write is None or now_ms - int(last_write) >= interval_s * 1000
+    came_back = now_ms - previous_ms > COMEBACK_GAP_S * 1000
+    return not (due or came_back or old_sig is None or old_sig.decode() != _state_signature(beat))
+
+
+def fast_record(redis, screen_id: int, beat: dict, state: list, now_ms: int, interval_s: int) -> bool:
+    """The WSGI fast path of a beat (players.fastpath): store it in Redis and return True when the beat is
+    quiet (`_quiet`, judged from `state`, the values of `_state_keys` read in the caller's MGET); False, with
+    nothing written, when the database has work to do (the Flask view then records it all)."""
+    previous, old_sig, last_write, poll, online_flag, counter = state
+    before = json.loads(previous) if previous is not None else {}
+    if not _quiet(beat, before, old_sig, last_write, poll, online_flag, now_ms, interval_s):
+        return False
+    beat["stale_since_ms"] = stale_since(beat["manifest_etag"], screen_id, counter, now_ms, before)
+    redis.set(_key("hb", screen_id), json.dumps(beat))
+    return True
 
 
 def record(screen_id: int, body: dict, now_ms: int, remote_addr: str = "") -> bool:

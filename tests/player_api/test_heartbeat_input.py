@@ -58,3 +58,25 @@ def test_a_diagnostic_out_of_range_is_refused_naming_it(player):
     with time_machine.travel(T0, tick=False):
         response = _post_raw(player, '{"diagnostics": {"rtt_ms": -5}}')
     assert response.status_code == 400 and response.get_json()["field"] == "diagnostics.rtt_ms"
+
+
+def test_a_quiet_beat_is_answered_by_the_fast_path_and_a_due_one_by_flask(app, player, screen, monkeypatch):
+    from datetime import timedelta
+
+    with time_machine.travel(T0, tick=False):
+        assert player.post("/api/player/v1/heartbeat", json=BEAT).status_code == 200  # first: Flask, database
+    monkeypatch.setitem(app.view_functions, "player_api.heartbeat",
+                        lambda: (_ for _ in ()).throw(AssertionError("Flask answered")))
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        quiet = player.post("/api/player/v1/heartbeat", json=dict(BEAT, diagnostics={"rtt_ms": 40}))
+    assert quiet.get_json() == {"ok": True, "server_time_ms": int((T0 + timedelta(seconds=30)).timestamp() * 1000)}
+    monkeypatch.undo()
+    with app.app_context():
+        from players.heartbeat import latest
+
+        assert latest([screen.id])[screen.id]["diagnostics"] == {"rtt_ms": 40}  # stored, in Redis
+    calls = []
+    monkeypatch.setitem(app.view_functions, "player_api.heartbeat", lambda: calls.append(1) or ("", 204))
+    with time_machine.travel(T0 + timedelta(minutes=5, seconds=30), tick=False):  # the database row is due
+        player.post("/api/player/v1/heartbeat", json=BEAT)
+    assert calls == [1]
