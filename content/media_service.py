@@ -5,7 +5,6 @@ files are still needed."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 from typing import BinaryIO
 
 from flask import current_app
@@ -30,8 +29,9 @@ class MediaInUse(RuntimeError):
     """Deleting is refused; str(exc) says where the item is used."""
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
+def nfc(value: str | None) -> str:
+    """Text from the library's forms (names, tags, searches) cleaned at the boundary: NFC, no control characters."""
+    return text.clean(value)
 
 
 def split_tags(raw: str) -> list[str]:
