@@ -287,7 +287,7 @@ def campaign_progress(campaign_id: int) -> dict:
     return progress
 
 
-@bp.get("/campaigns/<int:campaign_id>/progress")
+@bp.get("/campaigns/<int:campaign_id>/progress.json")
 @login_required
 def campaign_progress_json(campaign_id: int):
     campaign = get_scoped_or_404(Campaign, campaign_id)

@@ -71,7 +71,7 @@ def test_sending_shows_a_progress_bar_with_translated_counts(outbox_app, login, 
     html = approver.get(url).get_data(as_text=True)
     assert 'role="progressbar"' in html and 'aria-valuemax="4"' in html
     assert not re.search(r"\b(delivered|sent|queued): \d", html)
-    state = approver.get(f"/sms/campaigns/{cid}/progress").get_json()
+    state = approver.get(f"/sms/campaigns/{cid}/progress.json").get_json()
     assert state["total"] == 4 and state["handled"] == 4 and state["summary"]
 
 
@@ -151,3 +151,9 @@ def test_a_campaign_at_a_set_time_starts_on_approval_and_waits_for_its_time(outb
     assert db.session.get(Campaign, cid).status == "running"
     message = db.session.scalar(select(Message).where(Message.campaign_id == cid))
     assert message.state == "queued" and message.not_before == vn_time(3, 10)
+
+
+def test_the_campaign_form_names_the_zone_of_its_times(outbox_app, login):
+    html = login("phanthiet").get("/sms/campaigns/new").get_data(as_text=True)
+    send_at = re.search(r'<div class="field[^"]*">\s*<label for="send_at".*?</div>', html, re.S).group(0)
+    assert "Asia/Ho_Chi_Minh (UTC+07:00)" in send_at
