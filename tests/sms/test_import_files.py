@@ -106,3 +106,18 @@ def test_a_failed_import_says_so_and_its_page_stops_polling(outbox_app, login, d
     html = operator.get(f"/sms/imports/{job.id}").get_data(as_text=True)
     assert "JobStatus" not in html and 'id="import-error"' in html
     assert "import_status.js" not in html and "data-status-url" not in html
+
+
+def test_a_district_import_does_not_say_which_numbers_another_district_holds(app, demo, make_contact):
+    from sms.models import ConsentRecord
+
+    held = make_contact("+84912345678", region="BT-PT", name="Chị Lan")
+    data = (HEADER + "0912345678,Lan,vi,resident,BT-HT,,,,form,Đồng ý\n"
+            + "0912345677,Mai,vi,resident,BT-HT,,,,form,Đồng ý\n").encode()
+    result = _upload(app, data, demo["BT-HT"].path)
+    assert result["imported"] == 2 and result["errors"] == []
+    db.session.expire_all()
+    kept = db.session.get(Contact, held.id)
+    assert (kept.region_id, kept.name) == (demo["BT-PT"].id, "Chị Lan")
+    assert db.session.scalar(select(ConsentRecord.source_ref).where(ConsentRecord.contact_id == held.id,
+                                                                   ConsentRecord.source == "form"))
