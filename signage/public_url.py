@@ -185,4 +185,4 @@ def dashboard_panel():
 
 
 def init_app(app: Flask) -> None:
-    add_panel(app, "dashboard", dashboard_panel)
+    add_panel(app, "dashboard", dashboard_panel, order=0)  # a warning: above the figures
