@@ -31,6 +31,18 @@ def carrier_errors(campaign_id: int) -> dict[str, int]:
     return {code: counts.get(code, 0) for code in CARRIER_CODES}
 
 
+#: Why a queued message waits for the gateway (sms.dispatch.park): an operator sees these as "waiting", not
+#: failed, with the gateway's last answer in `error_message`.
+WAITING_REASONS = ("retry_after", "gateway_retry")
+
+
+def waiting_for_gateway(campaign_id: int) -> int:
+    """The campaign's messages parked after a 429/5xx, still to be retried."""
+    return db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.campaign_id == campaign_id, Message.state == MessageState.QUEUED.value,
+        Message.skip_reason.in_(WAITING_REASONS))) or 0
+
+
 def record_status(message_id: int | None, state: MessageState | str, *, sid: str = "", error_code: str = "",
                   price: float | None = None) -> bool:
     """Move our message (found by id, else by the provider's sid) to `state` if that is forward.

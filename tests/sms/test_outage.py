@@ -13,6 +13,7 @@ from signage.extensions import db
 from sms import dispatch
 from sms.jobs import dispatch_campaign
 from sms.models import Message
+from sms.status import waiting_for_gateway
 from tests.sms.conftest import vn_time
 
 PHONE = "+84912000001"
@@ -45,9 +46,11 @@ def test_an_emergency_sms_keeps_waiting_through_an_outage_longer_than_the_attemp
     row = _row(campaign.id)
     assert standin.requests == 8 and row.attempts == 8  # more than SMS_MAX_ATTEMPTS (5)
     assert row.state == "queued" and row.skip_reason == "gateway_retry" and row.error_message.startswith("waiting")
+    assert waiting_for_gateway(campaign.id) == 1
     _dispatch_at(campaign.id, NOW + timedelta(minutes=45))
     row = _row(campaign.id)
     assert row.state == "sent" and row.error_message == "" and standin.received() == {PHONE: 1}
+    assert waiting_for_gateway(campaign.id) == 0
 
 
 def test_an_emergency_sms_fails_once_its_retry_time_is_over(twilio_app, standin, make_contact, make_campaign,
