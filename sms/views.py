@@ -63,6 +63,10 @@ SKIP_REASONS = [
     ("daily_cap", _l("daily limit reached")), ("alert_first", _l("an alert's SMS goes first")),
     ("alert_cancelled", _l("alert cancelled")), ("cancelled", _l("campaign cancelled")),
 ]
+CONSENT_SOURCES = [("operator", _l("Entered by an operator")), ("qr_optin", _l("QR code opt-in, confirmed by SMS")),
+                   ("import", _l("Imported list")), ("form", _l("Paper or web form"))]
+OPTOUT_SOURCES = [("link", _l("Opt-out link")), ("keyword", _l("Reply keyword")),
+                  ("carrier_21610", _l("Carrier block (STOP)")), ("operator", _l("Entered by an operator"))]
 OUTBOX_STATUSES = [("sent", _l("Sent")), ("delivered", _l("Delivered")), ("received", _l("Reply received"))]
 #: What the progress bar and its counts call each group of message states (sms.broadcast.PROGRESS).
 PROGRESS_LABELS = {"queued": _l("waiting"), "sending": _l("being sent"), "sent": _l("sent"),
@@ -74,6 +78,8 @@ def _register_labels(state) -> None:
     register_labels(state.app, "message_state", MESSAGE_STATES)
     register_labels(state.app, "skip_reason", SKIP_REASONS)
     register_labels(state.app, "outbox_status", OUTBOX_STATUSES)
+    register_labels(state.app, "consent_source", CONSENT_SOURCES)
+    register_labels(state.app, "optout_source", OPTOUT_SOURCES)
     register_labels(state.app, "optout_kind", KIND_CHOICES)
 
 

@@ -102,6 +102,8 @@ def test_stored_codes_are_shown_as_translated_labels(outbox_app, login, make_con
     shown = operator.get(f"/sms/contacts/{contact.id}").get_data(as_text=True)
     optouts = re.search(r'<ul id="optouts">(.*?)</ul>', shown, re.S).group(1)
     assert "promotional" not in re.sub(r'data-kind="[^"]*"', "", optouts)
+    source = re.search(r'<td data-source="operator">(.*?)</td>', shown).group(1)
+    assert source not in ("operator", "")
 
 
 def test_the_preview_counts_fallback_languages_and_offers_to_add_the_texts(outbox_app, login, demo, make_contact):
