@@ -129,17 +129,29 @@ def probe(url: str, timeout_s: float = 3.0) -> dict | None:
     return {"code": "not_answering", "url": url, "detail": detail}
 
 
-def check(url: str, bind: str, *, boot_s: float = 30.0) -> list[dict]:
-    """The start-up check: `problems`, then (once the server at `bind` answers, or `boot_s` passed) `probe`."""
+def check(url: str, bind: str, *, boot_s: float = 60.0, timeout_s: float = 30.0) -> list[dict]:
+    """The start-up check: `problems`, then, once the server at `bind` accepts connections (or `boot_s`
+    passed), one `probe` given `timeout_s` (its worker may still be loading the app). One request only: probes
+    repeated while the server boots would queue up in its few threads and slow its first real pages."""
     found = problems(url, bind)
     if any(p["code"] == "invalid" for p in found):
         return found
-    local = derive(bind, lambda: "127.0.0.1")
-    deadline = time.monotonic() + boot_s
-    while local and probe(local, timeout_s=1.0) is not None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    answer = probe(url)
+    _wait_listening(bind, boot_s)
+    answer = probe(url, timeout_s=timeout_s)
     return [*found, answer] if answer else found
+
+
+def _wait_listening(bind: str, boot_s: float) -> None:
+    local = urlsplit(derive(bind, lambda: "127.0.0.1") or "")
+    if not local.hostname:
+        return
+    deadline = time.monotonic() + boot_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((local.hostname, local.port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.5)
 
 
 def record(redis: Redis, found: list[dict]) -> None:

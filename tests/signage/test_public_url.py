@@ -44,7 +44,7 @@ def test_an_address_where_no_controller_answers_is_found():
     assert problem["code"] == "not_answering"
 
 
-def test_the_start_up_check_waits_for_the_server_then_finds_only_what_is_wrong():
+def test_the_start_up_check_finds_only_what_is_wrong_with_an_answering_address():
     """A server answering /login on the derived address: reachable, but from this machine only."""
 
     class SignIn(BaseHTTPRequestHandler):
@@ -59,7 +59,8 @@ def test_the_start_up_check_waits_for_the_server_then_finds_only_what_is_wrong()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         bind = f"127.0.0.1:{server.server_port}"
-        assert [p["code"] for p in public_url.check(public_url.derive(bind), bind, boot_s=5)] == ["loopback"]
+        found = public_url.check(public_url.derive(bind), bind, boot_s=5, timeout_s=5)
+        assert [p["code"] for p in found] == ["loopback"]
     finally:
         server.shutdown()
         server.server_close()
