@@ -357,12 +357,6 @@ def send_batch(message_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def due_message_ids(campaign_id: int, now: datetime) -> list[int]:
-    return list(db.session.scalars(select(Message.id).where(
-        Message.campaign_id == campaign_id, Message.state == S.QUEUED.value,
-        (Message.not_before.is_(None)) | (Message.not_before <= now)).order_by(Message.id)))
-
-
 def _due_not_in_flight(now: datetime) -> tuple:
     """Queued, due, and not handed to a batch job within SMS_INFLIGHT_SECONDS."""
     since = now - timedelta(seconds=float(current_app.config["SMS_INFLIGHT_SECONDS"]))

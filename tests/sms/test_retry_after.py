@@ -119,7 +119,7 @@ def test_the_retry_after_a_long_wait_is_scheduled_in_rq(twilio_app, standin, sle
         campaign = make_campaign({"vi": "Tin"})
         dispatch.materialise(campaign, now=NOW)
         monkeypatch.setitem(twilio_app.config, "RQ_SYNC", False)
-        jobs.send_batch(campaign.id, dispatch.due_message_ids(campaign.id, NOW))
+        jobs.send_batch(campaign.id, dispatch.hand_out(campaign.id, NOW))
     registry = ScheduledJobRegistry(queue=get_queue(jobs.QUEUE))
     when = NOW + timedelta(seconds=120)
     job_id = f"sms-dispatch-{campaign.id}-{int(when.timestamp())}"
