@@ -117,6 +117,9 @@ class ContentCatalogue:
     """
 
     TTL_S = 3600
+    #: part of every cache key: a change of what content.api answers (v2: a slide's own duration) is not read
+    #: from entries cached by the code before it
+    FORMAT = 2
 
     def __init__(self, screen: Screen):
         self.screen = screen
@@ -128,7 +131,8 @@ class ContentCatalogue:
     def _cache_key(self, item_type: str, item_id: int, generation: int) -> str:
         owner = self.screen.id if item_type == SLIDE else "*"
         size = "" if item_type == TICKER else f"{self.screen.width}x{self.screen.height}"
-        return f"sched:item:{item_type}:{item_id}:g{generation}:{size}:{','.join(self.languages)}:{owner}"
+        return (f"sched:item:{item_type}:{item_id}:g{generation}:v{self.FORMAT}:{size}:{','.join(self.languages)}:"
+                f"{owner}")
 
     def prefetch(self, keys: set[tuple[str, int]]) -> None:
         """Load every cached item in two round trips; resolve and cache the rest."""
