@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from signage import text
 from signage.db_types import UTCDateTime
 from signage.timeutil import utcnow
 
@@ -111,7 +112,7 @@ def approve(item: Approvable, comment: str = "") -> None:
     _move(item, ApprovalState.APPROVED)
     item.reviewed_at = utcnow()
     item.reviewed_by_id = current_user.id
-    item.review_comment = comment.strip()
+    item.review_comment = text.clean(comment, strip=True)
     item.self_approved = own
     if own:
         _audit_self_approval(item)
@@ -149,12 +150,12 @@ def _audit_self_approval(item: Approvable) -> None:
 
 def reject(item: Approvable, comment: str) -> None:
     _require_approver()
-    if not comment or not comment.strip():
+    if not text.clean(comment, strip=True):
         raise ApprovalError("comment_required")
     _move(item, ApprovalState.REJECTED)
     item.reviewed_at = utcnow()
     item.reviewed_by_id = current_user.id
-    item.review_comment = comment.strip()
+    item.review_comment = text.clean(comment, strip=True)
 
 
 def reopen(item: Approvable) -> None:
