@@ -168,7 +168,7 @@ def _sniff_image(path: str, size: int) -> Accepted:
 def _metadata_carries_script(img: Image.Image) -> bool:
     """Script markup in what the format says is text (JPEG comments, PNG text chunks, XMP, EXIF strings)."""
     texts = [value for key, value in img.info.items() if key != "icc_profile" and key != "exif"]
-    texts += [value for value in img.getexif().values() if isinstance(value, (str, bytes))]
+    texts += [value for value in img.getexif().values() if isinstance(value, str)]  # not binary maker notes
     for value in texts:
         if isinstance(value, bytes):
             value = value.decode("latin-1")
