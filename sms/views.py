@@ -48,6 +48,7 @@ from sms.optouts import ALL_KINDS, handle_reply, opt_out
 from sms.phones import InvalidPhone, normalize_phone, try_normalize
 from sms.preview import build_preview
 from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
+from sms.status import carrier_errors, waiting_for_gateway
 
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates", static_folder="static")
 
@@ -240,7 +241,8 @@ def campaign_show(campaign_id: int):
     missing = [code for code in preview.fallbacks if code in configured_codes()]
     return render_template("sms/campaign_show.html", campaign=campaign, preview=preview, progress=progress,
                            review=review, missing=missing, progress_labels=PROGRESS_LABELS,
-                           starts_on_approval=Schedule.parse(campaign.schedule).mode in STARTS_ON_APPROVAL)
+                           starts_on_approval=Schedule.parse(campaign.schedule).mode in STARTS_ON_APPROVAL,
+                           carrier=carrier_errors(campaign.id), waiting=waiting_for_gateway(campaign.id))
 
 
 def _start(campaign: Campaign) -> None:

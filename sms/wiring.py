@@ -33,6 +33,12 @@ def wire(app: Flask) -> None:
 
     register_labels(app, "campaign_kind", KIND_CHOICES)
     register_labels(app, "contact_kind", CONTACT_KINDS)
+    # Why a queued message waits, as set by the dispatcher (sms.dispatch.park, sms.compliance.decide).
+    register_labels(app, "skip_reason", [
+        ("retry_after", _l("waiting: the gateway asked to try again later")),
+        ("gateway_retry", _l("waiting: the gateway is unavailable, trying again")),
+        ("unreachable", _l("number unreachable (30005/30006)")),
+    ])
     register_labels(app, "campaign_status", [
         ("draft", _l("Not started")), ("running", _l("Sending")), ("done", _l("Finished")),
         ("cancelled", _l("Cancelled")),

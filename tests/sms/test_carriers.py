@@ -125,3 +125,14 @@ def test_a_number_answered_30005_or_30006_twice_gets_no_more_sms_except_emergenc
     assert (row.state, row.skip_reason) == ("skipped", "unreachable") and standin.requests == 2
     _send(make_campaign, vn_time(20, 12), kind="emergency", text="Bão")
     assert standin.requests == 3
+
+
+def test_carrier_filtering_is_shown_prominently_on_the_campaign_page(twilio_app, standin, login, make_contact,
+                                                                     make_campaign):
+    make_contact(PHONE)
+    campaign, _ = _send(make_campaign, vn_time(20, 9))
+    row = db.session.scalar(select(Message).where(Message.campaign_id == campaign.id))
+    record_status(row.id, "undelivered", sid=row.provider_sid, error_code="30007")
+    page = login("operator").get(f"/sms/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'id="carrier-filtering" role="alert"' in page and "30007" in page
+    assert "30007: 1" in page
