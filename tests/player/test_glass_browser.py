@@ -94,7 +94,8 @@ def test_the_capture_matches_the_glass_with_its_item_running_text_and_alert(app,
         context.close()
 
 
-def test_identify_and_blank_hours_act_on_the_glass_within_seconds(app, chromium, controller, on_air, paired):
+def test_identify_capture_now_and_blank_hours_act_on_the_glass_within_seconds(app, chromium, controller, on_air,
+                                                                            paired):
     from players import commands
     from players.models import BlankHours, BlankPeriod
     from signage.extensions import db
@@ -114,6 +115,16 @@ def test_identify_and_blank_hours_act_on_the_glass_within_seconds(app, chromium,
         assert page.evaluate("document.querySelector('#identify .identify-code').textContent") == f"#{screen_id}"
         assert page.evaluate("document.querySelector('#identify .identify-name').textContent") == STATION
         page.evaluate("document.querySelector('#identify').hidden = true")  # a technician saw it
+
+        sent = time.monotonic()
+        command = commands.send(screen, "capture", None)  # "show me now"
+        capture_id, _image, shows = _latest_capture(app, screen_id, timeout_s=6)
+        assert time.monotonic() - sent < 6 and shows["name"]
+        with app.app_context():
+            from players.models import Capture, Command
+
+            assert db.session.get(Capture, capture_id).reason == "request"
+            assert db.session.get(Command, command.id).status == "acknowledged"
 
         now = datetime.now(local_tz())
         sent = time.monotonic()
