@@ -3,15 +3,12 @@ never in production and never on an address other machines can reach."""
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from signage.config import DEFAULT_SECRET_KEY, ConfigError, instance_secret_key, is_loopback, load_config
-from tests.servers import BIN, PROJECT_ROOT
 
 
 @pytest.fixture
@@ -64,10 +61,14 @@ def test_loopback_binds(bind, local):
     assert is_loopback(bind) is local
 
 
-def test_serve_refuses_the_fixed_key_on_a_public_bind(fresh_instance):
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(FLASK_APP="wsgi", SIGNAGE_INSTANCE=str(fresh_instance), SIGNAGE_DEV_FIXED_KEY="1")
-    result = subprocess.run([str(BIN / "flask"), "serve", "--bind", "0.0.0.0:0"], env=env, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    assert "Refusing to listen on 0.0.0.0:0 with the public development key" in result.stderr
+def test_serve_refuses_the_fixed_key_on_a_public_bind(app, capsys):
+    from signage import supervisor
+
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = DEFAULT_SECRET_KEY  # what SIGNAGE_DEV_FIXED_KEY=1 gives
+    try:
+        with app.app_context():
+            assert supervisor.run("0.0.0.0:8000") == 2  # refused before anything starts
+    finally:
+        app.config["SECRET_KEY"] = saved
+    assert "Refusing to listen on 0.0.0.0:8000 with the public development key" in capsys.readouterr().err
