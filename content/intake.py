@@ -225,4 +225,4 @@ def _sniff_video(path: str, container: str, size: int) -> Accepted:
         raise UploadRejected(_("The image has too many pixels (at most %(limit)s megapixels).",
                                limit=f"{limit('MEDIA_MAX_PIXELS') / 1_000_000:g}"))
     return Accepted(path, "", size, "video", container, mime, info.width, info.height,
-                    duration_s=round(info.duration_s, 3))
+                    duration_s=round(info.duration_s, 3) if info.duration_s else None)

@@ -8,10 +8,10 @@ worker. Every failure is `VideoUnreadable`; what is acceptable is decided by the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
-from dataclasses import dataclass
 
 PROBE_TIMEOUT_S = 20
 DECODE_TIMEOUT_S = 60
@@ -21,13 +21,13 @@ class VideoUnreadable(ValueError):
     """FFmpeg could not read the file (not a video, truncated, corrupt, or it took too long)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class VideoInfo:
     container: str  # ffprobe's format name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm"
     codec: str  # of the first video stream: "h264", "vp8", "vp9", "av1", ...
     width: int
     height: int
-    duration_s: float
+    duration_s: float | None  # None: not in the header (a browser's MediaRecorder writes none)
 
 
 def _run(args: list[str], timeout: float) -> bytes:
@@ -52,8 +52,10 @@ def probe(path: str) -> VideoInfo:
                          int(stream["height"]), duration)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise VideoUnreadable("no video stream") from exc
-    if info.width <= 0 or info.height <= 0 or not math.isfinite(info.duration_s) or info.duration_s <= 0:
-        raise VideoUnreadable("no picture or no duration")
+    if info.width <= 0 or info.height <= 0:
+        raise VideoUnreadable("no picture")
+    if not math.isfinite(info.duration_s) or info.duration_s <= 0:
+        info = dataclasses.replace(info, duration_s=None)
     # the header can be intact and the pictures garbage: decode the first one
     _run(["ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-xerror", "-i", path, "-map", "0:v:0",
           "-frames:v", "1", "-f", "null", "-"], DECODE_TIMEOUT_S)

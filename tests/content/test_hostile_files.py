@@ -124,3 +124,16 @@ def test_an_exif_rotated_photo_shows_its_displayed_size(app, login):
     media = _media(app, "rotated.jpg")
     assert (media.width, media.height) == (1000, 1600)
     assert "1000×1600" in client.get(f"/content/media/{result['id']}").get_data(as_text=True)
+
+
+def test_a_webm_recorded_without_a_duration_is_accepted(app, login):
+    """Browsers' MediaRecorder writes no duration into the header: the video is fine, its length unknown."""
+    import subprocess
+
+    live = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                           "testsrc=size=64x48:rate=10:duration=1", "-c:v", "libvpx", "-f", "webm", "pipe:1"],
+                          capture_output=True, check=True, timeout=60).stdout
+    result = upload(login("phanthiet"), [(live, "live.webm")]).get_json()["results"][0]
+    assert result["ok"] is True, result["message"]
+    media = _media(app, "live.webm")
+    assert (media.kind, media.width, media.duration_s) == ("video", 64, None)
