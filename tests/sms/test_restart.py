@@ -57,9 +57,9 @@ class Controller:
 
     def start(self) -> Controller:
         redis = start_redis(self.folder / "redis.sock")
+        worker = WorkerProcess(self.env).start()  # loads the app while gunicorn does (two cores)
         web = ControllerProcess(self.env, workers=1).start()
-        worker = WorkerProcess(self.env).start()
-        self.procs = [redis, web.proc, worker.proc]
+        self.procs = [redis, worker.proc, web.proc]
         return self
 
     def kill_everything(self) -> None:
