@@ -411,10 +411,12 @@ def contact_new():
     district holds cannot be added again — but saying so would tell this district that the number is somebody's
     contact elsewhere (an existence oracle). Such a number gets the answer a new number gets ("Contact added.",
     back to the list); what the operator collected is not lost: their consent is recorded on the existing
-    contact (source "operator", the operator and their region as reference, in the audit log), and nothing else
-    of the other district's contact changes — its name, region and tags stay as they are. The number then does
-    not appear in this district's list (it stays the other district's); the province sees both consents. A number
-    already in the operator's own subtree is visible to them anyway, so that case says so."""
+    contact (source "operator", the operator and their region as reference; the contact's new consent time is in
+    the audit log), and nothing else of the other district's contact changes — its name, region and tags stay as
+    they are. What remains observable: the number does not appear in this district's list afterwards (it stays
+    the other district's) — the same as for any number the district cannot see, and it tells nothing of whose it
+    is; the province sees both consents. A number already in the operator's own subtree is visible to them
+    anyway, so that case says so."""
     form = ContactForm()
     form.region_id.choices = _region_choices()
     if form.validate_on_submit():
