@@ -75,3 +75,11 @@ def test_a_starting_worker_plans_the_minute_sweep_and_sweeps_at_once(app_ctx):
     queue = get_queue(SWEEP.queue)
     assert any(j.startswith("sms-sweep-2") for j in ScheduledJobRegistry(queue=queue).get_job_ids())
     assert any(j.startswith("sms-sweep-start-") for j in queue.job_ids)
+
+
+def test_flask_sms_sweep_runs_the_sweep_now(outbox_app, make_contact, make_campaign):
+    make_contact("+84912000001")
+    campaign = make_campaign({"vi": "Tin"}, kind="public_service")
+    result = outbox_app.test_cli_runner().invoke(args=["sms", "sweep"])
+    assert result.exit_code == 0 and f"campaign {campaign.id}: " in result.output
+    assert [r.state for r in _rows(campaign.id)] == ["delivered"]
