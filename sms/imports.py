@@ -116,7 +116,18 @@ def import_contacts_upload(name: str, region_path: str, source_name: str) -> dic
     except ImportFileError as exc:
         return {"error": exc.code, "kind": exc.kind}
     return {"imported": report.imported, "total": report.total, "encoding": encoding,
-            "errors": [{"line": line, "phone": phone, "reason": reason} for line, phone, reason in report.errors]}
+            "errors": [{"line": line, "phone": phone, "reason": reason, "code": code, "detail": detail}
+                       for (line, phone, reason), (code, detail) in zip(report.errors, report.codes, strict=True)]}
+
+
+class RowError(ValueError):
+    """A row that cannot be imported: `code` (bad_number | duplicate | unknown_region | missing_consent |
+    unknown_language | unknown_kind | bad_date | field_too_long | unreadable_row; the page says it in the
+    operator's language) and `detail` (the value at fault). Its text is the English "code: detail"."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(code.replace("_", " ") + (f": {detail}" if detail else ""))
+        self.code, self.detail = code, detail
 
 
 @dataclass
@@ -124,14 +135,15 @@ class ImportReport:
     imported: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, phone as given, reason)
     total: int = 0
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (code, detail) of each error, in the same order
 
 
 def _date(value: str) -> date | None:
     return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
-def _rows(text: str) -> Iterator[tuple[int, dict[str, str] | None, str]]:
-    """(line, cleaned row or None, reason when None) for every data row; the header names the columns."""
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str] | None, RowError | None]]:
+    """(line, cleaned row or None, its error when None) for every data row; the header names the columns."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [clean_line(h).lower() for h in next(reader)]
@@ -145,7 +157,7 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str] | None, str]]:
         except StopIteration:
             return
         except csv.Error as exc:  # e.g. a field over the csv module's own limit (131,072 characters)
-            yield reader.line_num, None, f"unreadable row: {exc}"
+            yield reader.line_num, None, RowError("unreadable_row", str(exc))
             continue
         if not any(v.strip() for v in values):
             continue
@@ -156,12 +168,12 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str] | None, str]]:
             limit = FIELD_LIMITS.get(column, OTHER_FIELD_LIMIT)
             value = clean(value, strip=True) if column == "consent_text" else clean_line(value)
             if len(value) > limit:
-                too_long.append(f"{column} has {len(value)} characters (at most {limit})")
+                too_long.append(f"{column} {len(value)}/{limit}")
             row[column] = value
         if too_long:
-            yield reader.line_num, None, "field too long: " + "; ".join(too_long)
+            yield reader.line_num, None, RowError("field_too_long", ", ".join(too_long))
         else:
-            yield reader.line_num, row, ""
+            yield reader.line_num, row, None
 
 
 def check_header(text: str) -> None:
@@ -175,14 +187,15 @@ def import_contacts(text: str, *, allowed_region_path: str = "/", source_name: s
     report = ImportReport(total=len(rows))
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     seen: set[str] = set()
-    for count, (line, row, reason) in enumerate(rows, start=1):
+    for count, (line, row, error) in enumerate(rows, start=1):
         given = (row or {}).get("phone", "")
         try:
             if row is None:
-                raise ValueError(reason)
+                raise error
             contact = _contact_from_row(row, regions, seen, allowed_region_path, source_name)
-        except ValueError as exc:
+        except RowError as exc:
             report.errors.append((line, given, str(exc)))
+            report.codes.append((exc.code, exc.detail))
         else:
             db.session.add(contact)
             db.session.flush()
@@ -201,26 +214,25 @@ def _contact_from_row(row: dict, regions: dict, seen: set[str], allowed: str, so
     try:
         phone = normalize_phone(row.get("phone", ""))
     except InvalidPhone as exc:
-        raise ValueError(f"bad number: {exc}") from exc
+        raise RowError("bad_number", row.get("phone", "")) from exc
     existing = db.session.scalar(select(Contact).where(Contact.phone == phone))
     if phone in seen or (existing is not None and existing.region.path.startswith(allowed)):
-        raise ValueError(f"duplicate: {phone} is already a contact")
+        raise RowError("duplicate", phone)
     region = regions.get(row.get("region", ""))
     if region is None or not region.path.startswith(allowed):
-        raise ValueError(f"unknown region: {row.get('region', '')!r}")
+        raise RowError("unknown_region", row.get("region", ""))
     if not row.get("consent_text"):
-        raise ValueError("missing consent: the consent_text column is empty")
+        raise RowError("missing_consent")
     language = (row.get("language") or "vi").lower()
     if language not in configured_codes():
-        raise ValueError(f"unknown language: {language!r} (this province's languages: "
-                         f"{', '.join(configured_codes())})")
+        raise RowError("unknown_language", f"{language} ({', '.join(configured_codes())})")
     kind = (row.get("kind") or "resident").lower()
     if kind not in ("tourist", "resident"):
-        raise ValueError(f"unknown kind: {kind!r}")
+        raise RowError("unknown_kind", kind)
     try:
         arrival, departure = _date(row.get("arrival", "")), _date(row.get("departure", ""))
     except ValueError as exc:
-        raise ValueError(f"bad date: {exc}") from exc
+        raise RowError("bad_date", f"{row.get('arrival', '')} {row.get('departure', '')}".strip()) from exc
     now = utcnow()
     if existing is not None:
         # Held by a district outside this import's area: answered like a new number (no existence oracle, as in

@@ -107,7 +107,8 @@ def money(amount: float, currency: str, vnd_rate: float) -> str:
 
 @bp.context_processor
 def _page_helpers() -> dict:
-    return {"local_time": local_time, "zone_name": zone_name, "money": money, "language_name":
+    return {"local_time": local_time, "zone_name": zone_name, "money": money, "import_row_error": import_row_error,
+            "language_name":
             lambda code: native_names().get(code, code)}
 
 
@@ -482,6 +483,25 @@ def contacts_import():
                                                meta={"region_path": current_user.region.path})
             return redirect(url_for("sms.import_status", job_id=job.id))
     return render_template("sms/import.html", form=form), 400 if request.method == "POST" else 200
+
+
+#: What an import row's error code (sms.imports.RowError) means, for the operator.
+ROW_ERRORS = {
+    "bad_number": _l("Not a valid mobile number"), "duplicate": _l("Already a contact"),
+    "unknown_region": _l("Unknown region code, or a region outside yours"),
+    "missing_consent": _l("No consent: the consent_text column is empty"),
+    "unknown_language": _l("A language this province does not use"),
+    "unknown_kind": _l("Kind must be tourist or resident"), "bad_date": _l("Dates must be written YYYY-MM-DD"),
+    "field_too_long": _l("Field too long (characters / at most)"), "unreadable_row": _l("The row cannot be read"),
+}
+
+
+def import_row_error(error: dict) -> str:
+    """One row's error as the import status page shows it: the code in words, then the value at fault."""
+    text = ROW_ERRORS.get(error.get("code", ""))
+    if text is None:
+        return error.get("reason", "")
+    return f"{text}: {error['detail']}" if error.get("detail") else str(text)
 
 
 #: What the import status page says about the job's state (RQ's JobStatus values).

@@ -49,7 +49,7 @@ def test_web_import_runs_as_a_job_with_progress_and_errors(outbox_app, login):
     status = operator.get(response.headers["Location"] + "?format=json").get_json()
     assert status["status"] == "finished" and status["result"]["imported"] == 3  # BT-PT-MN is inside BT-PT
     html = operator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<progress" in html and "duplicate" in html and "missing consent" in html
+    assert "<progress" in html and 'data-code="duplicate"' in html and 'data-code="missing_consent"' in html
 
 
 def test_an_uploaded_list_waits_under_the_shared_media_root_not_the_nodes_instance_folder(app, tmp_path,
