@@ -364,14 +364,26 @@ def _due_not_in_flight(now: datetime) -> tuple:
             or_(Message.enqueued_at.is_(None), Message.enqueued_at < since))
 
 
-def hand_out(campaign_id: int, now: datetime) -> list[int]:
-    """Mark the campaign's due rows that are not in flight as handed to a batch job (compare-and-set: of two
-    dispatchers running at once, each row goes to one) and return their ids, in order. A row stays in flight
-    for SMS_INFLIGHT_SECONDS; one its job never reached (a killed worker, a Redis that lost the job) is
-    handed out again after that, and the claim's compare-and-set keeps a late twin job from sending it twice."""
+def hand_out_limit() -> int | None:
+    """How many rows one dispatch hands out: what the sender's rate sends in three quarters of
+    SMS_INFLIGHT_SECONDS, so rows handed out are sent before they count as lost (the minute sweep hands out
+    the next ones); None (all) without a throttle."""
+    cfg = current_app.config
+    if not int(cfg["SMS_THROTTLE"]):
+        return None
+    per_window = float(cfg["SMS_RATE_MPS"]) * float(cfg["SMS_INFLIGHT_SECONDS"]) * 0.75
+    return max(int(per_window), int(cfg["SMS_BATCH_SIZE"]))
+
+
+def hand_out(campaign_id: int, now: datetime, limit: int | None = None) -> list[int]:
+    """Mark the campaign's due rows that are not in flight (at most `limit`, oldest first) as handed to a
+    batch job — compare-and-set: of two dispatchers running at once, each row goes to one — and return their
+    ids, in order. A row stays in flight for SMS_INFLIGHT_SECONDS; one its job never reached (a killed worker,
+    a Redis that lost the job) is handed out again after that, and the claim's compare-and-set keeps a late
+    twin job from sending it twice."""
     cond = _due_not_in_flight(now)
     ids = list(db.session.scalars(select(Message.id).where(Message.campaign_id == campaign_id, *cond)
-                                  .order_by(Message.id)))
+                                  .order_by(Message.id).limit(limit)))
     marked: list[int] = []
     for i in range(0, len(ids), 500):
         result = db.session.execute(

@@ -74,7 +74,7 @@ def dispatch_campaign(campaign_id: int) -> dict:
                 campaign.materialised_at = now  # one-off campaigns: the audience is fixed at the first run
                 db.session.commit()
     recovered = dispatch.recover_stale(campaign_id, now)
-    ids = dispatch.hand_out(campaign_id, now)
+    ids = dispatch.hand_out(campaign_id, now, dispatch.hand_out_limit())
     size = int(current_app.config["SMS_BATCH_SIZE"])
     urgent = campaign.urgent
     for i in range(0, len(ids), size):

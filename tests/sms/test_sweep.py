@@ -83,3 +83,17 @@ def test_flask_sms_sweep_runs_the_sweep_now(outbox_app, make_contact, make_campa
     result = outbox_app.test_cli_runner().invoke(args=["sms", "sweep"])
     assert result.exit_code == 0 and f"campaign {campaign.id}: " in result.output
     assert [r.state for r in _rows(campaign.id)] == ["delivered"]
+
+
+def test_one_dispatch_hands_out_what_the_rate_sends_before_the_rows_count_as_lost(outbox_app, make_contact,
+                                                                                  make_campaign, monkeypatch):
+    for key, value in {"SMS_THROTTLE": 1, "SMS_RATE_MPS": 0.1, "SMS_INFLIGHT_SECONDS": 40, "SMS_BATCH_SIZE": 2}.items():
+        monkeypatch.setitem(outbox_app.config, key, value)
+    for n in range(5):
+        make_contact(f"+8491200000{n}")
+    now = vn_time(20, 9)
+    campaign = make_campaign({"vi": "Tin"})
+    dispatch.materialise(campaign, now=now)
+    assert dispatch.hand_out_limit() == 3  # 0.1 msg/s × 40 s × 3/4
+    assert len(dispatch.hand_out(campaign.id, now, dispatch.hand_out_limit())) == 3
+    assert dispatch.has_work(campaign.id, now)  # the sweep hands out the other two next
