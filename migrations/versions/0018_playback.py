@@ -1,7 +1,7 @@
 """sched_playlist_item.fit: how a playlist item's picture fills a screen of another shape (issue 12)
 
 Revision ID: 0018_playback
-Revises: 0017_sessions_media
+Revises: 0015_sms_durability
 
 NULL (every existing item) is automatic: the player covers the screen when the video's shape is close to the
 screen's and shows the whole video over a blurred copy of itself when it is not; "cover" fills and crops,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_playback"
-down_revision = "0017_sessions_media"
+down_revision = "0015_sms_durability"
 branch_labels = None
 depends_on = None
 

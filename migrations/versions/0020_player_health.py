@@ -4,7 +4,7 @@ controller did not believe (player_play_rejected), the manifests served to each 
 hours (player_blank_hours) and the blank time's proof of play (player_blank_period)
 
 Revision ID: 0020_player_health
-Revises: 0019_operator_ui
+Revises: 0018_playback
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 import signage.db_types
 
 revision = "0020_player_health"
-down_revision = "0019_operator_ui"
+down_revision = "0018_playback"
 branch_labels = None
 depends_on = None
 
