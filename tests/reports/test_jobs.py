@@ -28,4 +28,5 @@ def test_a_starting_worker_plans_each_job_once(app_ctx):
     assert [j for j in scheduled if j.startswith("reports-")] == ["reports-nightly-20260311"]
     # the next minute, named in local time (UTC+7)
     next_sweep = sweep.SWEEP.job_id(datetime(2026, 3, 10, 8, 1, tzinfo=UTC))
-    assert [j for j in scheduled if j.startswith("players-")] == [next_sweep] == ["players-offline-sweep-202603101501"]
+    assert [j for j in scheduled if j.startswith("players-offline")] == [next_sweep] == [
+        "players-offline-sweep-202603101501"]
