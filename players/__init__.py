@@ -1,6 +1,7 @@
-"""The browser player (HTML/JS/CSS, service worker) and everything it calls: pairing, manifest, heartbeat,
-proof of play and the emergency-alert poll. Alerts themselves (raising, targeting, CAP, the operator UI) are
-the `alerts` package; `players` only asks it what a screen shows."""
+"""The browser player (HTML/JS/CSS, service worker) and everything it calls: pairing, manifest, heartbeat
+(with diagnostics), proof of play (checked against the manifests served), the emergency-alert poll (which
+also carries remote commands and blank hours) and captures of the glass. Alerts themselves (raising,
+targeting, CAP, the operator UI) are the `alerts` package; `players` only asks it what a screen shows."""
 
 from flask import Flask
 
