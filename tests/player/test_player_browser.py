@@ -307,6 +307,7 @@ def test_emergency_alert_takes_over_within_5_seconds_and_cancel_resumes(chromium
     desk.wait_for_selector("#active-alerts .alert-card")
     desk.screenshot(path=str(ARTIFACTS / "alerts-on-air.png"), full_page=True)
 
+    desk.once("dialog", lambda dialog: dialog.accept())  # cancelling an alert asks first
     desk.click("#active-alerts button[type=submit]")
     page.wait_for_selector("#alert", state="hidden", timeout=5000)
     before = stats(page)["transitions"]

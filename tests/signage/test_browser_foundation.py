@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page, controller, demo):
     base = controller.url
     browser_sign_in(page, base, "phanthiet")
-    page.click("nav.mainnav >> text=Màn hình")
+    page.click("nav.mainnav summary >> text=Màn hình & lịch phát")  # the group's menu opens
+    page.locator("nav.mainnav").get_by_role("link", name="Màn hình", exact=True).click()
     rows = page.locator("#screens tbody tr")
     names = rows.locator("td:first-child").all_inner_texts()
     assert "Chợ Phan Thiết" in names
@@ -26,13 +27,15 @@ def test_district_operator_adds_a_screen_and_admin_sees_it_in_the_audit_log(page
     page.select_option("select[name=languages]", ["vi", "en", "ru"])
     page.fill("input[name=tags]", "tourist, harbour")
     page.click("button[type=submit].primary")
-    page.wait_for_selector("text=Đã thêm màn hình.")
+    page.wait_for_selector("text=Đã thêm màn hình.")  # on the new screen's own page
+    assert "Bến du thuyền Mũi Né" in page.locator("h1").inner_text()
+    page.goto(f"{base}/screens/")
     assert "Bến du thuyền Mũi Né" in page.locator("#screens").inner_text()
     page.screenshot(path="test-artifacts/foundation-screens-phanthiet.png", full_page=True)
 
     page.click("text=Đăng xuất")
     browser_sign_in(page, base, "admin")
-    page.click("text=Quản trị hệ thống")
+    page.click("nav.mainnav summary >> text=Báo cáo & quản trị")
     page.click("nav.mainnav >> text=Nhật ký thay đổi")
     audit = page.locator("#audit").inner_text()
     assert "phanthiet" in audit and "Bến du thuyền Mũi Né" in audit
