@@ -34,7 +34,7 @@ def test_a_poll_after_a_raise_is_answered_from_the_published_answer_without_any_
     assert [b.status_code for b in bodies] == [200, 200] and statements == []
     assert bodies[0].get_json()["alerts"] == bodies[1].get_json()["alerts"]
     body = bodies[0].get_json()
-    assert set(body) == {"alerts", "version", "poll_s", "server_time_ms"}
+    assert set(body) == {"alerts", "control", "version", "poll_s", "server_time_ms"}  # control: remote commands
     assert body["alerts"][0]["level"] == "emergency" and body["alerts"][0]["expires_ms"] is None
 
 
