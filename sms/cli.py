@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from signage.timeutil import utcnow
-from sms.imports import import_contacts, import_suppression
+from sms.imports import ImportFileError, decode_upload, import_contacts, import_suppression
 from sms.jobs import sweep as sweep_campaigns
 
 sms_cli = AppGroup("sms", help="SMS campaigns, contacts and suppression lists.")
@@ -28,8 +28,12 @@ def import_dnc(path: Path, list_name: str) -> None:
 @sms_cli.command("import-contacts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_contacts_cmd(path: Path) -> None:
-    """Import contacts from CSV (same columns as the web import); prints every rejected row."""
-    report = import_contacts(path.read_text(encoding="utf-8-sig"), source_name=path.name)
+    """Import contacts from CSV (same columns and encodings as the web import); prints every rejected row."""
+    try:
+        text, _encoding = decode_upload(path.read_bytes())
+    except ImportFileError as exc:
+        raise click.ClickException(f"{path.name} is not a CSV file ({exc.kind or exc.code})") from exc
+    report = import_contacts(text, source_name=path.name)
     for line, phone, reason in report.errors:
         click.echo(f"line {line} ({phone}): {reason}", err=True)
     click.echo(f"Imported {report.imported} of {report.total} rows.")

@@ -25,7 +25,7 @@ from signage.redis_client import URGENT_QUEUE, get_queue
 from signage.timeutil import local_tz, utcnow
 from sms import dispatch, uploads
 from sms.compliance import CampaignKind
-from sms.imports import import_contacts, import_suppression
+from sms.imports import import_suppression
 from sms.models import Campaign, CampaignStatus
 from sms.schedule import Schedule, ScheduleMode
 
@@ -171,21 +171,6 @@ def reconcile_job() -> dict:
 
 def init_periodic(app: Flask) -> None:
     plan_on_worker_start(app, SWEEP, RECONCILE, also=sweep_on_start)
-
-
-def import_contacts_job(name: str, region_path: str, source_name: str) -> dict:
-    job = get_current_job()
-
-    def progress(done: int, total: int) -> None:
-        if job is not None:
-            job.meta.update(done=done, total=total, region_path=region_path)
-            job.save_meta()
-
-    with uploads.claimed(name) as path:
-        report = import_contacts(path.read_text(encoding="utf-8-sig"), allowed_region_path=region_path,
-                                 source_name=source_name, progress=progress)
-    return {"imported": report.imported, "total": report.total,
-            "errors": [{"line": line, "phone": phone, "reason": reason} for line, phone, reason in report.errors]}
 
 
 def import_suppression_job(name: str, list_name: str) -> dict:

@@ -64,6 +64,17 @@ def test_a_windows_1258_file_imports_its_vietnamese_names(app, demo):
     assert db.session.scalar(select(Contact.name)) == "Nguyễn Thị Hồng Đào"
 
 
+def test_the_cli_import_reads_the_same_encodings_as_the_web_import(app, demo, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(cp1258(VIETNAMESE))
+    result = app.test_cli_runner().invoke(args=["sms", "import-contacts", str(path)])
+    assert result.exit_code == 0 and "Imported 1 of 1 rows." in result.output
+    assert db.session.scalar(select(Contact.name)) == "Nguyễn Thị Hồng Đào"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    refused = app.test_cli_runner().invoke(args=["sms", "import-contacts", str(path)])
+    assert refused.exit_code != 0 and "not a CSV" in refused.output
+
+
 def test_a_png_is_refused_at_upload_with_a_readable_reason(outbox_app, login):
     from tests.conftest import csrf_token
 
