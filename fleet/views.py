@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -119,7 +119,8 @@ def incidents():
     if cause in CAUSES:
         query = query.where(Incident.cause == cause)
     return render_template("fleet/incidents.html", incidents=list(db.session.scalars(query.limit(500))),
-                           status=status, cause=cause, causes=CAUSE_LABELS, statuses=STATUS_LABELS)
+                           status=status, cause=cause, causes=CAUSE_LABELS, statuses=STATUS_LABELS,
+                           email_configured=bool(current_app.config["SMTP_HOST"]))
 
 
 @bp.get("/incidents/<int:incident_id>")

@@ -112,3 +112,14 @@ def test_an_admin_names_a_technician_and_sets_a_districts_rule_on_the_setup_page
     assert service.rules_by_region()[demo["BT-HT"].id].stale_min == 30  # the default
     assert "ky-thuat@hamtan.example" in admin.get("/fleet/setup").get_data(as_text=True)
     assert login("phanthiet").get("/fleet/setup").status_code == 403
+
+
+def test_the_incident_list_says_when_no_technician_can_be_emailed(app, login, screens):
+    configured = app.config["SMTP_HOST"]
+    app.config["SMTP_HOST"] = ""
+    try:
+        assert 'id="no-email"' in login("phanthiet").get("/fleet/incidents").get_data(as_text=True)
+        app.config["SMTP_HOST"] = "127.0.0.1"
+        assert 'id="no-email"' not in login("phanthiet").get("/fleet/incidents").get_data(as_text=True)
+    finally:
+        app.config["SMTP_HOST"] = configured
