@@ -124,7 +124,14 @@ def _reset_database(db) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            # DELETE, not TRUNCATE: a TRUNCATE of ~60 tables costs ~0.35 s (new files for every table), a DELETE
+            # of the few rows a test leaves ~15 ms; foreign-key triggers are off for it, and every sequence
+            # restarts at 1 as TRUNCATE … RESTART IDENTITY did
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+                              " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
         else:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:
