@@ -260,7 +260,7 @@ def build_manifest(screen_id: int, now: datetime | None = None, code_version: st
         raise ScreenUnavailable(screen_id)
     tz = local_tz()
     catalogue = ContentCatalogue(screen)
-    entries = entries_for_screen(screen)
+    entries = entries_for_screen(screen, now=now)
     default_id = default_playlist_id(screen)
     roots = {e.playlist_id for e, _ in entries} | ({default_id} if default_id else set())
     playlists = load_playlists(roots)

@@ -19,7 +19,7 @@ from signage.timeutil import local_tz
 def calendar(screen: Screen, start: datetime, days: int) -> list[dict]:
     """Per local day: segments with the winning entry (or the default), why it wins, and who it beats."""
     tz = local_tz()
-    entries = entries_for_screen(screen)
+    entries = entries_for_screen(screen, now=start)  # a past week shows the entries it had
     default_id = default_playlist_id(screen)
     roots = {e.playlist_id for e, _ in entries}
     playlists = load_playlists(roots)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -19,7 +19,7 @@ from scheduling.models import (
 from signage.extensions import db
 from signage.models import Region, Screen, ScreenGroup, screen_group_member
 from signage.screens_service import resolve_group, screens_for_regions
-from signage.timeutil import localnow
+from signage.timeutil import local_tz, localnow
 
 
 def target_screen_ids(targets: Iterable[tuple[str, int]]) -> set[int]:
@@ -56,9 +56,10 @@ def playlists_containing(playlist_ids: set[int]) -> set[int]:
     return found
 
 
-def _not_over():
-    """Entries whose date range has not ended (an ended entry no longer changes any manifest)."""
-    yesterday = localnow().date() - timedelta(days=1)
+def _not_over(now: datetime | None = None):
+    """Entries whose date range has not ended by `now` (default: the clock) — an ended entry no longer changes
+    any manifest. A day's margin: an entry ending yesterday may still cover the night before `now`."""
+    yesterday = (now.astimezone(local_tz()) if now else localnow()).date() - timedelta(days=1)
     return or_(ScheduleEntry.end_date.is_(None), ScheduleEntry.end_date >= yesterday)
 
 
@@ -124,9 +125,10 @@ def item_screen_ids(item_type: str, item_id: int) -> set[int]:
     return playlist_screen_ids(item_playlist_ids(item_type, item_id))
 
 
-def entries_for_screen(screen: Screen, *, live_only: bool = True) -> list[tuple[ScheduleEntry, int]]:
+def entries_for_screen(screen: Screen, *, live_only: bool = True,
+                       now: datetime | None = None) -> list[tuple[ScheduleEntry, int]]:
     """Enabled entries reaching the screen, each with its most specific matching target (0 region,
-    1 group, 2 screen)."""
+    1 group, 2 screen); `live_only`: not those ended before `now` (default: the clock)."""
     region_ids = [int(p) for p in screen.region.path.strip("/").split("/") if p]
     static_groups = set(db.session.scalars(
         select(screen_group_member.c.group_id).where(screen_group_member.c.screen_id == screen.id)
@@ -144,7 +146,7 @@ def entries_for_screen(screen: Screen, *, live_only: bool = True) -> list[tuple[
         )
     )
     if live_only:
-        query = query.where(_not_over())
+        query = query.where(_not_over(now))
     specificity: dict[int, int] = {}
     entries: dict[int, ScheduleEntry] = {}
     dynamic_cache: dict[int, bool] = {}
