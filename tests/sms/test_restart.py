@@ -1,6 +1,7 @@
-"""Restarts lose nothing: the database alone says what must be sent and when. The whole controller (as `make run`
-starts it: the embedded Redis with its append-only file, gunicorn, an RQ worker) SIGKILLed mid-campaign and
-started again finishes the campaign by itself, with nobody texted twice and nobody left out."""
+"""Restarts lose nothing: the database alone says what must be sent and when. The whole controller started by the
+README's command (`flask serve`, what `make run` runs: the embedded Redis with its append-only file, gunicorn, an
+RQ worker) SIGKILLed mid-campaign and started again the same way finishes the campaign by itself, with nobody
+texted twice and nobody left out."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from signage.embedded_redis import start_redis
 from signage.extensions import db
 from sms.models import Campaign, Message
-from tests.servers import ControllerProcess, WorkerProcess
+from tests.servers import BIN, PROJECT_ROOT, free_port, wait_for_port
 from tests.sms.test_crash_safety import _descendants, _wait
 from tests.sms.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
 
@@ -49,39 +50,42 @@ def test_the_embedded_redis_keeps_queued_jobs_across_a_kill(short_dir):
 
 
 class Controller:
-    """What `make run` starts (tests/servers.py's processes): the embedded Redis with its append-only file in
-    its own folder, gunicorn and an RQ worker."""
+    """`flask serve`, the README's `make run` without the demo: it starts the embedded Redis (append-only file in
+    the instance folder), gunicorn and an RQ worker, and is started again the same way after a power cut."""
 
-    def __init__(self, env: dict[str, str], folder: Path):
-        self.env, self.folder, self.procs = env, folder, []
+    def __init__(self, env: dict[str, str]):
+        self.env, self.proc = env, None
 
     def start(self) -> Controller:
-        redis = start_redis(self.folder / "redis.sock")
-        worker = WorkerProcess(self.env).start()  # loads the app while gunicorn does (two cores)
-        web = ControllerProcess(self.env, workers=1).start()
-        self.procs = [redis, worker.proc, web.proc]
+        port = free_port()
+        self.proc = subprocess.Popen([str(BIN / "flask"), "serve", "--bind", f"127.0.0.1:{port}"], env=self.env,
+                                     cwd=PROJECT_ROOT)
+        wait_for_port(port, self.proc, timeout=60)
         return self
 
     def kill_everything(self) -> None:
-        """SIGKILL Redis, gunicorn and the worker (with their children) at once, as a power cut would."""
-        for proc in self.procs:
-            for pid in [proc.pid, *reversed(_descendants(proc.pid))]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        for proc in self.procs:
-            proc.wait(timeout=10)
+        """SIGKILL the supervisor, Redis, gunicorn and the worker at once, as a power cut would."""
+        for pid in [self.proc.pid, *reversed(_descendants(self.proc.pid))]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        children = _descendants(self.proc.pid)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # Ctrl-C: the supervisor stops what it started
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _status(campaign_id: int) -> str:
@@ -97,7 +101,9 @@ def _rows(campaign_id: int) -> list[Message]:
 def test_a_campaign_killed_mid_send_with_the_whole_controller_finishes_by_itself(
         app_ctx, service_env, short_dir, make_contact, make_campaign):
     standin = TwilioStandIn(delay=0.05, callbacks=False).start()
-    env = dict(service_env, REDIS_URL=f"unix://{short_dir / 'redis.sock'}")
+    # flask serve runs its own Redis in the instance folder when REDIS_URL is unset; the database is the suite's
+    env = {k: v for k, v in service_env.items() if k != "REDIS_URL"}
+    env.update(SIGNAGE_INSTANCE=str(short_dir), GUNICORN_WORKERS="1", GUNICORN_THREADS="2")
     env.update(SMS_GATEWAY="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                TWILIO_FROM="BINHTHUAN", TWILIO_API_BASE=standin.url, SMS_THROTTLE="0", SMS_SENDING_LEASE_SECONDS="1",
                SMS_INFLIGHT_SECONDS="1", PUBLIC_BASE_URL="https://sms.example.vn")
@@ -106,13 +112,13 @@ def test_a_campaign_killed_mid_send_with_the_whole_controller_finishes_by_itself
         make_contact(phone)
     # Approved and started in the database only: no job was ever queued for it.
     campaign = make_campaign({"vi": "Thông báo lịch cắt nước"}, kind="public_service")
-    controller = Controller(env, short_dir).start()
+    controller = Controller(env).start()
     try:
         _wait(lambda: len(standin.messages) >= 6, 60, "the first messages (a starting worker sweeps)")
         controller.kill_everything()
         assert len(standin.messages) < len(phones), "the campaign finished before the kill"
         time.sleep(1.1)  # the dead worker's lease and its batch's hold on the rows run out
-        controller = Controller(env, short_dir).start()
+        controller = Controller(env).start()
         _wait(lambda: _status(campaign.id) == "done", 60, "the campaign to finish by itself")
     finally:
         controller.stop()
