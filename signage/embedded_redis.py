@@ -46,7 +46,9 @@ def start_redis(socket_path: Path, *, data_dir: Path | None = None, persist: boo
         "--appendfsync", "everysec",
         "--loglevel", "warning",
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    # its own session: a Ctrl-C at the terminal reaches gunicorn and the workers, not Redis, which the
+    # supervisor stops last (a worker's shutdown still writes to Redis)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, start_new_session=True)
     client = Redis(unix_socket_path=str(socket_path))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

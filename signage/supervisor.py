@@ -30,16 +30,19 @@ log = logging.getLogger("signage.serve")
 
 
 def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
-    for _name, proc in reversed(procs):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for _name, proc in reversed(procs):
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """gunicorn and the workers first, Redis after them: a stopping worker still writes to Redis (its jobs'
+    state, its own death), and without Redis it would end in a traceback."""
+    for group in ([p for name, p in procs if name != "redis"], [p for name, p in procs if name == "redis"]):
+        for proc in reversed(group):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in reversed(group):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _port_free(bind: str) -> bool:

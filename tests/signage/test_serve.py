@@ -91,6 +91,7 @@ def test_ctrl_c_stops_redis_gunicorn_and_the_worker_and_leaves_no_process(runnin
 
     assert proc.wait(timeout=30) == 0
     assert not [pid for pid in children if _alive(pid)]
+    assert "Traceback" not in proc.stdout.read()  # Redis stops after the workers, which still write to it
 
 
 def test_a_second_controller_on_the_same_instance_refuses_and_the_first_keeps_serving(running, serve_env):
