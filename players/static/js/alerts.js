@@ -10,6 +10,7 @@
 // blank hours: control.js), handed to `onControl`.
 
 import { call } from './net.js';
+import { readJson, writeJson } from './util.js';
 import { clear } from './util.js';
 
 var POLL_MS = 2000;
@@ -35,17 +36,6 @@ var TITLES = {
     zh: '\u66F4\u6B63', ko: '\uC815\uC815'
   }
 };
-
-function readJson(key, fallback) {
-  try {
-    var value = JSON.parse(localStorage.getItem(key) || 'null');
-    return value === null ? fallback : value;
-  } catch (e) { return fallback; }
-}
-
-function writeJson(key, value) {
-  try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full: keep going */ }
-}
 
 // What goes on the glass at `now`: the unexpired alerts of the highest level present (alerts.rules.shown_levels).
 export function shownAlerts(alerts, now) {

@@ -9,22 +9,11 @@
 // Blank periods are reported like plays (item_type "blank") when they end, so proof of play has the dark time.
 
 import { call } from './net.js';
-import { uuid4, isoTime } from './util.js';
+import { uuid4, isoTime, readJson, writeJson } from './util.js';
 
 var DONE_KEY = 'signage.player.commands.done';
 var BLANK_SINCE_KEY = 'signage.player.blank.since';
 var CHECK_MS = 15000;
-
-function readJson(key, fallback) {
-  try {
-    var value = JSON.parse(localStorage.getItem(key) || 'null');
-    return value === null ? fallback : value;
-  } catch (e) { return fallback; }
-}
-
-function writeJson(key, value) {
-  try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full: keep going */ }
-}
 
 function minutes(hhmm) {
   var parts = String(hhmm).split(':');

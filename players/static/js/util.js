@@ -32,3 +32,15 @@ export function clear(el) {
 export function isoTime(ms) {
   return new Date(ms).toISOString();
 }
+
+// A JSON value kept in localStorage (the player's memory across reloads); `fallback` when absent or unreadable.
+export function readJson(key, fallback) {
+  try {
+    var value = JSON.parse(localStorage.getItem(key) || 'null');
+    return value === null ? fallback : value;
+  } catch (e) { return fallback; }
+}
+
+export function writeJson(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full: keep going */ }
+}
