@@ -53,32 +53,43 @@ def opt_out_phone(phone: str, kinds, source: str) -> bool:
     return True
 
 
-def fold_keyword(text: str) -> str:
-    """A word as refusal keywords are compared: NFC first (a decomposed "Hủy" is the composed one), then
-    Vietnamese diacritics dropped — so the tone mark on either vowel ("Hủy", "Huỷ") and none at all ("Huy")
-    are one word — đ as d, punctuation and symbols dropped ("TC." is "TC"), upper case."""
+def _marks(text: str) -> tuple[str, str]:
+    """(base letters, diacritics) of a word: NFC first (a decomposed "Hủy" is the composed one), then the marks
+    taken off — đ as d with its stroke kept as a mark —, punctuation and symbols dropped, upper case. The marks
+    are sorted: where the tone mark sits ("Hủy", "Huỷ") does not make another word."""
     decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text or ""))
+    marks = sorted(c for c in decomposed if unicodedata.combining(c)) + ["đ"] * sum(c in "đĐ" for c in decomposed)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in bare if c.isalnum()).upper()
+    return "".join(c for c in bare if c.isalnum()).upper(), "".join(sorted(marks))
 
 
-def optout_keywords(app_config) -> set[str]:
-    """SMS_OPTOUT_KEYWORDS, folded like replies (`fold_keyword`)."""
-    return {fold_keyword(k) for k in str(app_config["SMS_OPTOUT_KEYWORDS"]).split(",") if fold_keyword(k)}
+def fold_keyword(text: str) -> str:
+    """A word's base letters, as refusal keywords are named: diacritics dropped, đ as d, punctuation dropped
+    ("TC." is "TC"), upper case — "Hủy", "Huỷ" and "Huy" are all "HUY"."""
+    return _marks(text)[0]
 
 
-def reply_keyword(body: str) -> str:
-    """The folded first word of a reply ("" for an empty one)."""
+def matched_keyword(body: str, keywords: list[str]) -> str | None:
+    """The refusal keyword the reply's first word is (folded), or None. A word typed without diacritics
+    matches a keyword by its letters ("huy" is HỦY, "dung" is DỪNG: many phones type no marks); a word typed
+    with diacritics must carry the marks of a keyword spelt with them ("Huỷ" is HỦY, but the name "Dũng" is
+    not DỪNG and "Hùng" is not HUY)."""
     words = unicodedata.normalize("NFC", body or "").split()
-    return fold_keyword(words[0]) if words else ""
+    if not words:
+        return None
+    base, marks = _marks(words[0])
+    forms = {_marks(k) for k in keywords if fold_keyword(k)}
+    if (base, marks) in forms or (not marks and base in {b for b, _ in forms}):
+        return base
+    return None
 
 
 def handle_reply(sender: str, body: str, *, source: str) -> str | None:
     """Opt the sender out when the reply is a refusal keyword. Returns the (folded) keyword matched.
     With the outbox gateway the confirmation (`refusal_confirmation`) lands in the outbox phone here; with
     Twilio the inbound webhook answers it in its TwiML reply."""
-    word = reply_keyword(body)
-    if not word or word not in optout_keywords(current_app.config) | CARRIER_STOP_WORDS:
+    word = matched_keyword(body, [*str(current_app.config["SMS_OPTOUT_KEYWORDS"]).split(","), *CARRIER_STOP_WORDS])
+    if word is None:
         return None
     phone = try_normalize(sender)
     if phone is None:

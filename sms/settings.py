@@ -24,8 +24,9 @@ SETTINGS = (
     Setting("SMS_PRICE_PER_SEGMENT", 0.085, float, "cost estimate shown before sending"),
     Setting("SMS_CURRENCY", "USD"),
     Setting("SMS_VND_PER_USD", 26000.0, float, "VND per USD, for the VND cost shown beside a USD estimate; 0 hides it"),
-    Setting("SMS_OPTOUT_KEYWORDS", "TC,HUY,HỦY,STOP,STOPALL,UNSUBSCRIBE,CANCEL,END,QUIT,DUNG,TUCHOI",
-            help="inbound replies that opt a number out (comma-separated)"),
+    Setting("SMS_OPTOUT_KEYWORDS", "TC,HUY,HỦY,STOP,STOPALL,UNSUBSCRIBE,CANCEL,END,QUIT,DUNG,DỪNG,TUCHOI,TỪCHỐI",
+            help="inbound replies that opt a number out (comma-separated; a reply typed with diacritics "
+                 "must carry a keyword's own)"),
     Setting("SMS_OPTOUT_METHOD", "link", help='"link" | "keyword" | "both": how a promotional text says to refuse'),
     Setting("SMS_OPTOUT_INSTRUCTION", "",
             help='the keyword instruction printed in promotional texts, e.g. "Soạn TC gửi BINHTHUAN"'),

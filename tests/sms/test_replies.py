@@ -1,5 +1,6 @@
 """Refusal replies as people type them: keywords match after NFC normalisation with the tone mark on either vowel,
-no diacritics at all, and punctuation ignored; the refusal is confirmed by SMS (Twilio: in the webhook's TwiML
+no diacritics at all, and punctuation ignored — but a word typed with diacritics must carry a keyword's own
+(the name "Dũng" is not "Dừng"); the refusal is confirmed by SMS (Twilio: in the webhook's TwiML
 answer; the outbox: in its phone)."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ SPELLINGS = {
     "Hủy bỏ, with a second word": "Hủy bỏ",
     "TC. with a full stop": "TC.",
     "Từ chối, spelt out": "Từchối",
+    "Dừng (stop)": "Dừng",
+    "dung, typed without diacritics": "dung",
 }
 
 
@@ -81,7 +84,7 @@ def test_twilios_own_stop_words_get_no_second_confirmation(twilio_app, standin, 
     assert "<Message>" not in answer and _kinds(contact.id) == {"promotional", "public_service", "emergency"}
 
 
-@pytest.mark.parametrize("body", ["Hùng", "Xin chào", "TCB"])
+@pytest.mark.parametrize("body", ["Hùng", "Xin chào", "TCB", "Dũng", "Dũng đây, cảm ơn"])
 def test_other_replies_change_nothing(twilio_app, standin, client, make_contact, body):
     contact = make_contact(PHONE)
     assert "<Message>" not in _inbound(client, standin, body).get_data(as_text=True)
