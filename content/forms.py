@@ -1,11 +1,11 @@
-"""Forms of the slide composer and the ticker editor. Every text is normalised to NFC.
+"""Forms of the slide composer and the ticker editor. Every text is cleaned by the form base
+(`signage.forms.FlaskForm`: NFC, no control characters) and stripped of surrounding whitespace here.
 
 Text fields come one per configured language (`CONTENT_LANGUAGES`): `slide_form()` and `ticker_form()` build
 them (`signage.forms.language_form`); "vi" is required."""
 
 from __future__ import annotations
 
-import unicodedata
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -36,8 +36,9 @@ SLIDE_FIELDS = ("title", "body", "caption")
 COLOUR = Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #ffcc00."))
 
 
-def nfc(value: str | None) -> str:
-    return unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").strip()
+def stripped(value: str | None) -> str:
+    """A slide's or ticker's text without surrounding whitespace (a blank field is "", not None)."""
+    return (value or "").strip()
 
 
 def http_url(form, field) -> None:
@@ -50,12 +51,12 @@ def http_url(form, field) -> None:
 
 
 class SlideForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[nfc])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[stripped])
     region_id = SelectField(_l("Region"), coerce=int)
     template = SelectField(_l("Template"), choices=select_choices(TEMPLATE_LABELS.items()))
     media_id = SelectField(_l("Image"), coerce=int, default=0)
     qr_url = StringField(_l("QR code target (https://…)"), validators=[Optional(), Length(max=1000), http_url],
-                         filters=[nfc])
+                         filters=[stripped])
     duration_s = IntegerField(_l("Duration (seconds)"), default=10, validators=[DataRequired(), NumberRange(2, 3600)])
     themes = ThemesField()  # reports count airtime and scans per theme; changing them needs no new approval
     #: the mark of the slide's theme (its main one, else the first) on the slide, as approved
@@ -76,16 +77,16 @@ class SlideForm(FlaskForm):
 def _slide_title(lang: Language):
     if lang.code == REQUIRED:
         return StringField(_l("Title (Vietnamese, required)"), validators=[DataRequired(), Length(max=300)],
-                           filters=[nfc])
-    return StringField(_l("Title"), validators=[Length(max=300)], filters=[nfc])
+                           filters=[stripped])
+    return StringField(_l("Title"), validators=[Length(max=300)], filters=[stripped])
 
 
 def _slide_body(lang: Language):
-    return TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[nfc])
+    return TextAreaField(_l("Body"), validators=[Length(max=2000)], filters=[stripped])
 
 
 def _slide_caption(lang: Language):
-    return StringField(_l("Caption"), validators=[Length(max=500)], filters=[nfc])
+    return StringField(_l("Caption"), validators=[Length(max=500)], filters=[stripped])
 
 
 def slide_form(**kwargs) -> SlideForm:
@@ -94,7 +95,7 @@ def slide_form(**kwargs) -> SlideForm:
 
 
 class TickerForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[nfc])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)], filters=[stripped])
     region_id = SelectField(_l("Region"), coerce=int)
     #: text_<code> per configured language: see `ticker_form`.
     language_codes: tuple[str, ...] = ()
@@ -124,8 +125,8 @@ class TickerForm(FlaskForm):
 def _ticker_text(lang: Language):
     if lang.code == REQUIRED:
         return TextAreaField(_l("Text (Vietnamese, required)"), validators=[DataRequired(), Length(max=1000)],
-                             filters=[nfc])
-    return TextAreaField(lang.native_name, validators=[Length(max=1000)], filters=[nfc])
+                             filters=[stripped])
+    return TextAreaField(lang.native_name, validators=[Length(max=1000)], filters=[stripped])
 
 
 def ticker_form(**kwargs) -> TickerForm:

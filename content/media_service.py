@@ -29,14 +29,9 @@ class MediaInUse(RuntimeError):
     """Deleting is refused; str(exc) says where the item is used."""
 
 
-def nfc(value: str | None) -> str:
-    """Text from the library's forms (names, tags, searches) cleaned at the boundary: NFC, no control characters."""
-    return text.clean(value)
-
-
 def split_tags(raw: str) -> list[str]:
     seen: list[str] = []
-    for tag in nfc(raw).replace(";", ",").split(","):
+    for tag in text.clean(raw).replace(";", ",").split(","):
         tag = " ".join(tag.strip().lower().split())
         if tag and tag not in seen:
             seen.append(tag[:50])
@@ -120,12 +115,12 @@ def thumbnail_url(media: Media) -> str | None:
     return render.url if render else None
 
 
-def matches(media: Media, text: str = "", tag: str = "") -> bool:
+def matches(media: Media, words: str = "", tag: str = "") -> bool:
     """Search by words in the name or tags (case-insensitive, Unicode-aware) and/or one exact tag."""
-    haystack = nfc(" ".join([media.name, *media.tags])).casefold()
-    if tag and nfc(tag).casefold() not in [nfc(t).casefold() for t in media.tags]:
+    haystack = text.clean(" ".join([media.name, *media.tags])).casefold()
+    if tag and text.clean(tag).casefold() not in [text.clean(t).casefold() for t in media.tags]:
         return False
-    return all(word in haystack for word in nfc(text).casefold().split())
+    return all(word in haystack for word in text.clean(words).casefold().split())
 
 
 def slides_using(media_id: int) -> list[Slide]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from content import media_service, workflow
 from content.intake import UploadRejected
 from content.models import Media
+from signage import text
 from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.models import Region, User
@@ -28,13 +29,13 @@ def _wants_json() -> bool:
 @bp.route("/")
 @login_required
 def index():
-    text, tag, kind = (request.args.get(k, "").strip() for k in ("q", "tag", "kind"))
+    words, tag, kind = (request.args.get(k, "").strip() for k in ("q", "tag", "kind"))
     query = scoped_select(Media).options(joinedload(Media.region)).order_by(Media.created_at.desc(), Media.id.desc())
     if kind in ("image", "video"):
         query = query.where(Media.kind == kind)
-    items = [m for m in db.session.scalars(query) if media_service.matches(m, text, tag)]
+    items = [m for m in db.session.scalars(query) if media_service.matches(m, words, tag)]
     thumbs = {m.id: media_service.thumbnail_url(m) for m in items}
-    return render_template("content/media_index.html", items=items, thumbs=thumbs, q=text, tag=tag, kind=kind,
+    return render_template("content/media_index.html", items=items, thumbs=thumbs, q=words, tag=tag, kind=kind,
                            regions=scoped_regions())
 
 
@@ -82,9 +83,9 @@ def show(media_id: int):
 @login_required
 def edit(media_id: int):
     media = get_scoped_or_404(Media, media_id)
-    name = media_service.nfc(request.form.get("name", "")).strip()
+    name = text.clean_line(request.form.get("name", ""), max_length=300)
     if name:
-        media.name = name[:300]
+        media.name = name
     media.tags = media_service.split_tags(request.form.get("tags", ""))
     db.session.commit()
     flash(_("Saved."), "success")
