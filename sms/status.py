@@ -3,6 +3,9 @@
 Each gateway maps its own provider statuses to a `MessageState` (sms.gateways.twilio_gateway.message_state,
 sms.gateways.outbox.message_state); this module only applies the result, forward only (sms.models.advance).
 It knows no provider, so applying an outbox receipt never loads the Twilio SDK.
+
+The one move backwards is a person's: `decide_unknown` (a message flagged "unknown — not retried" marked sent,
+or queued again), compare-and-set on the flag, so a receipt arriving meanwhile wins and nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from signage.extensions import db
+from signage.timeutil import utcnow
 from sms.models import Message, MessageState, advance
 from sms.optouts import ALL_KINDS, opt_out
 
@@ -69,3 +73,18 @@ def record_status(message_id: int | None, state: MessageState | str, *, sid: str
     if error_code == CARRIER_OPT_OUT:
         opt_out(msg.contact_id, ALL_KINDS, "carrier_21610")
     return changed
+
+
+def decide_unknown(message_id: int, action: str, note: str) -> bool:
+    """A person's decision about a message flagged "unknown — not retried": "sent" (the recipient did get it) or
+    "resend" (queued again: a deliberate override of the forward-only rule, the caller audits it). Applied only
+    while the message is still unknown (compare-and-set): False when a receipt or another decision got there
+    first."""
+    S = MessageState
+    values = ({"state": S.SENT.value, "sent_at": Message.claimed_at} if action == "sent"
+              else {"state": S.QUEUED.value, "not_before": utcnow()})
+    done = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.state == S.UNKNOWN.value)
+        .values(needs_review=False, error_message=Message.error_message + f" [{note}]", **values)
+        .execution_options(synchronize_session=False))
+    return done.rowcount == 1

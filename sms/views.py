@@ -48,7 +48,7 @@ from sms.optouts import ALL_KINDS, handle_reply, opt_out
 from sms.phones import InvalidPhone, normalize_phone, try_normalize
 from sms.preview import build_preview
 from sms.schedule import ALL_WEEKDAYS, Schedule, ScheduleMode, parse_hhmm
-from sms.status import carrier_errors, waiting_for_gateway
+from sms.status import carrier_errors, decide_unknown, waiting_for_gateway
 
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates", static_folder="static")
 
@@ -348,14 +348,13 @@ def message_resolve(message_id: int):
     if action not in ("sent", "resend"):
         abort(400)
     note = f"{action} by {current_user.username}"
-    if action == "sent":
-        msg.state, msg.sent_at = MessageState.SENT.value, msg.claimed_at
-    else:
-        msg.state, msg.not_before = MessageState.QUEUED.value, utcnow()
-    msg.needs_review, msg.error_message = False, f"{msg.error_message} [{note}]"
+    if not decide_unknown(msg.id, action, note):
+        db.session.rollback()
+        abort(409)  # a receipt or another person decided meanwhile
     db.session.add(AuditLog(user_id=current_user.id, username=current_user.username, action="update",
                             entity="sms_message", entity_id=str(msg.id), region_path=campaign.region.path,
-                            before={"state": "unknown"}, after={"state": msg.state, "decision": action}))
+                            before={"state": "unknown"}, after={"state": "sent" if action == "sent" else "queued",
+                                                                "decision": action}))
     db.session.commit()
     if action == "resend":
         get_queue(jobs.QUEUE).enqueue(jobs.send_batch, campaign.id, [msg.id])

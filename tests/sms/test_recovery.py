@@ -108,3 +108,17 @@ def test_a_human_decides_about_an_unknown_message(twilio_app, standin, login, ma
     assert db.session.scalar(select(AuditLog).where(AuditLog.entity == "sms_message")).after["decision"] == "resend"
     again = operator.post_form(f"/sms/messages/{msg.id}/resolve", {"action": "resend"}, token_from=page)
     assert again.status_code == 409 and standin.received() == {msg.phone: 1}
+
+
+def test_a_decision_about_an_unknown_message_loses_to_a_receipt_that_came_first(twilio_app, standin, make_contact,
+                                                                               make_campaign):
+    from sms.status import decide_unknown, record_status
+
+    msg = _stuck_message(make_contact, make_campaign)
+    resolve_unknown(msg)
+    assert record_status(msg.id, "delivered")  # the late receipt lands while the operator reads the page
+    db.session.commit()
+    assert decide_unknown(msg.id, "resend", "resend by operator") is False
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Message, msg.id).state == "delivered"
