@@ -38,7 +38,7 @@ from alerts.forms import (
 )
 from alerts.models import AlertRegionRule, CapAreaMapping, CapSmsRule, EmergencyAlert, Level
 from alerts.service import AlertError, approve_alert, cancel_alert, raise_alert, reject_alert
-from signage.approval import ApprovalError
+from signage.approval_views import Review, add_review_routes
 from signage.extensions import db
 from signage.forms import select_choices
 from signage.languages import native_names
@@ -225,32 +225,9 @@ def cancel(alert_id: int):
     return redirect(url_for("alerts.show", alert_id=alert.id))
 
 
-@bp.post("/<int:alert_id>/approve")
-@login_required
-def approve(alert_id: int):
-    alert = get_scoped_or_404(EmergencyAlert, alert_id)
-    try:
-        approve_alert(alert, request.form.get("comment", ""))
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Approved: it is on air now."), "success")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
-
-
-@bp.post("/<int:alert_id>/reject")
-@login_required
-def reject(alert_id: int):
-    alert = get_scoped_or_404(EmergencyAlert, alert_id)
-    try:
-        reject_alert(alert, request.form.get("comment", ""))
-    except ApprovalError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Rejected with a comment to the author."), "success")
-    return redirect(url_for("alerts.show", alert_id=alert_id))
+add_review_routes(bp, Review(
+    model=EmergencyAlert, id_name="alert_id", page="alerts.show", index="alerts.index", approve=approve_alert,
+    reject=reject_alert, deletable=False, actions=("approve", "reject")))
 
 
 # ---------------------------------------------------------------- the admins' rules

@@ -1,5 +1,5 @@
-"""The routes every approvable kind shares (slides, tickers, media, SMS campaigns): submit, approve, reject
-and delete, registered on the package's blueprint by `add_review_routes`.
+"""The routes every approvable kind shares (slides, tickers, media, SMS campaigns, alerts): submit, approve,
+reject and delete, registered on the package's blueprint by `add_review_routes`.
 
 Each route looks the item up in the user's scope (`get_scoped_or_404`: another district's id is a 404),
 runs the package's own workflow step (content's `workflow.approve` also snapshots the on-air version),
@@ -43,6 +43,8 @@ class Review:
     rule_prefix: str = ""
     endpoint_prefix: str = ""
     deletable: bool = True
+    #: the workflow steps given routes (an alert is raised, not submitted: ("approve", "reject"))
+    actions: tuple[str, ...] = ("submit", "approve", "reject")
 
 
 def transition(item, action: str, review: Review | None = None, comment: str = "") -> bool:
@@ -75,8 +77,8 @@ def _flushed(step: Callable) -> Callable:
 
 
 def add_review_routes(bp: Blueprint, review: Review) -> None:
-    """POST /<id>/submit, /approve, /reject and (when deletable) /delete on `bp`, under `rule_prefix`;
-    endpoints submit/approve/reject/delete, after `endpoint_prefix`."""
+    """POST /<id>/submit, /approve, /reject (those in `review.actions`) and (when deletable) /delete on `bp`,
+    under `rule_prefix`; endpoints submit/approve/reject/delete, after `endpoint_prefix`."""
     rule = f"{review.rule_prefix}/<int:{review.id_name}>"
 
     def page(item_id: int):
@@ -92,7 +94,7 @@ def add_review_routes(bp: Blueprint, review: Review) -> None:
         view.__name__ = action
         return login_required(view)
 
-    for action in ("submit", "approve", "reject"):
+    for action in review.actions:
         bp.add_url_rule(f"{rule}/{action}", endpoint=review.endpoint_prefix + action, view_func=step_view(action),
                         methods=["POST"])
     if not review.deletable:

@@ -44,7 +44,7 @@ def test_a_correction_goes_on_air_only_when_a_second_person_approves_it(app, log
     assert CORRECTION[:40] in approver.get("/approvals/").get_data(as_text=True)
 
     response = approver.post_form(f"/alerts/{alert_id}/approve", {}, token_from=f"/alerts/{alert_id}")
-    assert response.status_code == 302
+    assert response.status_code == 303
     body = poll(app, market, tag).get_json()  # the fast path, within one alert poll
     [shown] = body["alerts"]
     assert shown["level"] == "correction" and shown["messages"]["vi"] == CORRECTION
@@ -70,7 +70,7 @@ def test_nobody_approves_their_own_announcement(app, login, demo):
     with app.app_context():
         assert _only_alert().pending
     assert login("admin").post_form(f"/alerts/{alert_id}/approve", {}, token_from=f"/alerts/{alert_id}")\
-        .status_code == 302
+        .status_code == 303
     with app.app_context():
         assert _only_alert().active
 
