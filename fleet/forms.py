@@ -1,12 +1,16 @@
-"""Forms of the fleet's admin page: a region's technicians and a region's incident rules."""
+"""Forms of the fleet's admin page: a region's technicians and a region's incident rules.
+
+A technician is told by email, by SMS, or both: an email address is needed unless SMS is chosen, and SMS needs
+a valid mobile number (sms.phones), kept in its E.164 form."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from signage.forms import FlaskForm
+from sms.phones import InvalidPhone, normalize_phone
 
 RULE_LABELS = {
     "offline_min": _l("Offline for more than (minutes)"),
@@ -22,8 +26,22 @@ class TechnicianForm(FlaskForm):
     user_id = SelectField(_l("Account"), coerce=int, validators=[DataRequired()])
     region_id = SelectField(_l("Region"), coerce=int, validators=[DataRequired()])
     email = StringField(_l("Email"), validators=[
-        DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an email address."))])
+        Optional(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an email address."))])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    notify_sms = BooleanField(_l("Text by SMS"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.notify_sms.data:
+            try:
+                self.phone.data = normalize_phone(self.phone.data or "")
+            except InvalidPhone:
+                self.phone.errors.append(_l("SMS needs a valid mobile number, e.g. 0912 345 678 or +84 912 345 678."))
+                valid = False
+        elif not (self.email.data or "").strip():
+            self.email.errors.append(_l("Give an email address, or choose SMS."))
+            valid = False
+        return valid
 
 
 class RuleForm(FlaskForm):

@@ -1,10 +1,10 @@
 """RQ jobs of the fleet package (queue "default"). Each is idempotent and takes plain ids.
 
 - `evaluate_job` — every minute (one job id per minute): fleet.service.run — incidents opened and closed,
-  emails decided and queued.
+  notices decided and queued.
 - `notify_job(incident_id, event)` — queued with the job id `fleet-notify-<incident>-<event>`
-  (fleet.service.queue_notifications): the technicians' emails about an incident (fleet.notify).
-- `digest_job` — daily at FLEET_DIGEST_AT (local): the technicians' digest.
+  (fleet.service.queue_notifications): the technicians' emails and SMS about an incident (fleet.notify).
+- `digest_job` — daily at FLEET_DIGEST_AT (local): the technicians' digest (email; SMS to those without one).
 
 The periodic ones are planned when `flask worker` starts and each run plans its successor.
 """

@@ -1,5 +1,6 @@
-"""The fleet's tables (migration 0021_fleet): incidents and their notes, the rule set per region, the
-technicians who are told, and every email sent (the ledger that keeps a retry from sending twice).
+"""The fleet's tables (migrations 0021_fleet, 0022_technician_sms): incidents and their notes, the rule set per
+region, the technicians who are told, and every email and SMS sent (the ledger that keeps a retry from sending
+twice).
 
 Incident status (forward only, each step a compare-and-set in fleet.service):
 
@@ -92,8 +93,9 @@ class FleetRule(Audited, db.Model):
 
 
 class Technician(Audited, db.Model):
-    """An account told about the incidents of a region's subtree (by email; the phone is for the page and a
-    later SMS channel)."""
+    """An account told about the incidents of a region's subtree, on the channels it chose: email to `email`
+    (when one is given) and SMS to `phone` (when `notify_sms`; the form then requires a valid mobile number
+    and stores it E.164). At least one of the two (fleet.forms.TechnicianForm)."""
 
     __tablename__ = "fleet_technician"
     __table_args__ = (UniqueConstraint("user_id", "region_id", name="uq_fleet_technician_user_region"),)
@@ -103,24 +105,37 @@ class Technician(Audited, db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(32), default="")
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     user: Mapped[User] = relationship()
     region: Mapped[Region] = relationship()
 
 
+#: How a technician is told (Notification.channel).
+CHANNELS = ("email", "sms")
+
+
 class Notification(db.Model):
-    """One email to one technician. `key` names the work ("incident:12:opened:tech:3",
-    "digest:2026-03-01:tech:3"): the job that inserts it (status "sending") is the only one that sends;
-    a failure marks it "failed", which a retry may claim again. "sent" is final."""
+    """One email or SMS to one technician. `key` names the work and carries the channel, so the unique key
+    still means "at most once per work and channel": "incident:12:opened:tech:3" (email; the keys of 0021
+    unchanged), "incident:12:opened:tech:3:sms", "digest:2026-03-01:tech:3[:sms]". The job that inserts it
+    (status "sending") is the only one that sends; a failure marks it "failed", which a retry may claim
+    again. "sent" is final, and so are an SMS's "refused" (the number or the gateway said no for good) and
+    "unknown" (the gateway may have taken it: never re-sent). `provider_id`: the SMS provider's message id."""
 
     __tablename__ = "fleet_notification"
-    __table_args__ = (UniqueConstraint("key", name="uq_fleet_notification_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_fleet_notification_key"),
+        CheckConstraint(f"channel IN ({', '.join(repr(c) for c in CHANNELS)})", name="ck_fleet_notification_channel"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_incident.id", ondelete="CASCADE"), index=True)
-    recipient: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(10), default="email")
+    recipient: Mapped[str] = mapped_column(String(254))  # the email address, or the phone (E.164)
     status: Mapped[str] = mapped_column(String(20), default="sending")
+    provider_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(String(500), default="")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from fleet import service
 from fleet.forms import RULE_LABELS, RuleForm, TechnicianForm
 from fleet.labels import CAUSE_LABELS, STATUS_LABELS
-from fleet.models import FleetRule, Incident, Technician
+from fleet.models import FleetRule, Incident, Notification, Technician
 from fleet.rules import CAUSES, RULE_FIELDS
 from players import captures
 from players.status import screen_statuses
@@ -31,6 +31,11 @@ bp = Blueprint("fleet", __name__, url_prefix="/fleet", template_folder="template
 
 STATES = ("online", "offline", "never", "incident")
 POLL_S = 15
+#: The ledger's statuses (fleet.models.Notification) on the incident page.
+NOTICE_STATUSES = {
+    "sending": _l("sending"), "sent": _l("sent"), "failed": _l("failed, to be retried"),
+    "refused": _l("refused by the gateway"), "unknown": _l("unknown, not sent again"),
+}
 ERRORS = {
     "not_open": _l("This incident was acknowledged or closed already."),
     "closed": _l("This incident is closed already."),
@@ -118,15 +123,21 @@ def incidents():
         query = query.where(Incident.status == status)
     if cause in CAUSES:
         query = query.where(Incident.cause == cause)
+    # technicians of the regions above the operator's are told too: any technician texted counts
+    texted = db.session.scalar(select(Technician.id).where(Technician.active.is_(True),
+                                                           Technician.notify_sms.is_(True)).limit(1))
     return render_template("fleet/incidents.html", incidents=list(db.session.scalars(query.limit(500))),
                            status=status, cause=cause, causes=CAUSE_LABELS, statuses=STATUS_LABELS,
-                           email_configured=bool(current_app.config["SMTP_HOST"]))
+                           email_configured=bool(current_app.config["SMTP_HOST"]), sms_technicians=texted is not None)
 
 
 @bp.get("/incidents/<int:incident_id>")
 def incident(incident_id: int):
-    return render_template("fleet/incident.html", incident=get_scoped_or_404(Incident, incident_id),
-                           causes=CAUSE_LABELS, statuses=STATUS_LABELS)
+    row = get_scoped_or_404(Incident, incident_id)
+    notices = db.session.scalars(select(Notification).where(Notification.incident_id == row.id)
+                                 .order_by(Notification.id)).all()
+    return render_template("fleet/incident.html", incident=row, causes=CAUSE_LABELS, statuses=STATUS_LABELS,
+                           notices=notices, notice_statuses=NOTICE_STATUSES)
 
 
 @bp.post("/incidents/<int:incident_id>/<action>")
@@ -189,7 +200,8 @@ def _save_technician(form: TechnicianForm) -> None:
     row = db.session.scalar(select(Technician).where(Technician.user_id == user.id,
                                                       Technician.region_id == region.id))
     row = row or Technician(user_id=user.id, region_id=region.id)
-    row.email, row.phone, row.active = form.email.data.strip(), (form.phone.data or "").strip(), True
+    row.email, row.phone, row.active = (form.email.data or "").strip(), (form.phone.data or "").strip(), True
+    row.notify_sms = form.notify_sms.data
     db.session.add(row)
     db.session.commit()
 
