@@ -13,6 +13,7 @@ from fleet.rules import RULE_FIELDS
 from signage.extensions import db
 from signage.models import Region, User
 from signage.timeutil import utcnow
+from sms.phones import InvalidPhone, normalize_phone
 
 fleet_cli = AppGroup("fleet", help="Screens in the field: technicians, rules, incidents.")
 
@@ -27,22 +28,32 @@ def _region(code: str) -> Region:
 @fleet_cli.command("technician")
 @click.argument("username")
 @click.argument("region_code")
-@click.option("--email", required=True)
+@click.option("--email", default="", help="Tell them by email at this address.")
 @click.option("--phone", default="")
+@click.option("--sms", is_flag=True, help="Tell them by SMS too (needs a valid mobile --phone).")
 @click.option("--off", is_flag=True, help="Stop telling this account about the region.")
-def technician(username: str, region_code: str, email: str, phone: str, off: bool) -> None:
-    """Tell USERNAME (at --email) about the incidents of REGION_CODE and the regions below it."""
+def technician(username: str, region_code: str, email: str, phone: str, sms: bool, off: bool) -> None:
+    """Tell USERNAME about the incidents of REGION_CODE and the regions below it: by email (--email), by SMS
+    (--sms --phone), or both — the rules of the admins' page (fleet.forms.TechnicianForm)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no account {username!r}")
     region = _region(region_code)
+    if sms:
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise click.ClickException(f"--sms needs a valid mobile --phone: {exc}") from exc
+    elif not email.strip() and not off:
+        raise click.ClickException("give --email, or --sms with --phone")
     row = db.session.scalar(select(Technician).where(Technician.user_id == user.id,
                                                       Technician.region_id == region.id))
     row = row or Technician(user_id=user.id, region_id=region.id)
-    row.email, row.phone, row.active = email, phone, not off
+    row.email, row.phone, row.notify_sms, row.active = email.strip(), phone, sms, not off
     db.session.add(row)
     db.session.commit()
-    click.echo(f"{username}: {'off' if off else email} for {region.name}")
+    channels = " and ".join(c for c, on in (("email " + row.email, bool(row.email)), ("SMS " + phone, sms)) if on)
+    click.echo(f"{username}: {'off' if off else channels} for {region.name}")
 
 
 @fleet_cli.command("rules")

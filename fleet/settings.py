@@ -31,10 +31,11 @@ SETTINGS = (
     Setting("FLEET_NOTIFY_GRACE_MIN", 5, int,
             "minutes an incident stays open before technicians are told (a blip that recovers sends nothing)"),
     Setting("FLEET_NOTIFY_COOLDOWN_MIN", 120, int,
-            "no second email about the same screen and cause within this many minutes (the digest has it)"),
+            "no second notice (email or SMS) about the same screen and cause within this many minutes "
+            "(the digest has it)"),
     Setting("FLEET_QUIET_HOURS", _hours("22:00-06:00"), _hours,
-            "local hours (HH:MM-HH:MM) when only urgent causes (offline, black) are emailed; the rest waits for "
-            "the digest; empty: none"),
+            "local hours (HH:MM-HH:MM) when only urgent causes (offline, black) are emailed or texted; the rest "
+            "waits for the digest; empty: none"),
     Setting("FLEET_DIGEST_AT", time(7, 0), time.fromisoformat, "local time of the technicians' daily digest email"),
     Setting("SMTP_HOST", "", help="SMTP server for the technicians' emails; empty: no email is sent"),
     Setting("SMTP_PORT", 587, int, "SMTP port"),
