@@ -25,7 +25,7 @@ from signage.extensions import db
 from signage.models import Region, Screen, User
 from signage.registry import add_nav, add_panel
 from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions, scoped_select
-from signage.timeutil import utcnow
+from signage.timeutil import local_tz, localnow, utcnow
 
 bp = Blueprint("fleet", __name__, url_prefix="/fleet", template_folder="templates", static_folder="static")
 
@@ -104,7 +104,10 @@ def index():
 @bp.get("/state.json")
 def state():
     labels = {k: str(v) for k, v in _state_labels().items()}
-    return jsonify({"at": utcnow().isoformat(), "rows": _fleet_rows(_filters()), "labels": labels})
+    # the time in the controller's zone, named: a browser's own zone may differ from the province's
+    now = localnow()
+    updated = _("Updated at %(time)s (%(zone)s)", time=now.strftime("%H:%M:%S"), zone=local_tz().key)
+    return jsonify({"at": utcnow().isoformat(), "updated": updated, "rows": _fleet_rows(_filters()), "labels": labels})
 
 
 def _state_labels() -> dict:

@@ -40,7 +40,7 @@
           var tr = table.querySelector('tr[data-screen-id="' + r.id + '"]');
           if (tr) { update(tr, r, data.labels); }
         });
-        document.getElementById("fleet-updated").textContent = new Date(data.at).toLocaleTimeString();
+        document.getElementById("fleet-updated").textContent = data.updated;
         table.dataset.updated = data.at;
       })
       .catch(function () { /* the next poll tries again */ })

@@ -123,3 +123,11 @@ def test_the_incident_list_says_when_no_technician_can_be_emailed(app, login, sc
         assert 'id="no-email"' not in login("phanthiet").get("/fleet/incidents").get_data(as_text=True)
     finally:
         app.config["SMTP_HOST"] = configured
+
+
+def test_the_fleet_says_when_it_was_updated_in_the_provinces_time_with_the_zone_named(login, screens):
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 3, 1, 1, 2, 3, tzinfo=UTC), tick=False):
+        state = login("phanthiet").get("/fleet/state.json").get_json()
+    assert state["updated"] == "Cập nhật lúc 08:02:03 (Asia/Ho_Chi_Minh)"  # not the browser's zone, not UTC
