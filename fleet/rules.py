@@ -42,8 +42,9 @@ RULE_FIELDS = tuple(f.name for f in fields(Rules))
 
 
 class ScreenState(NamedTuple):
-    """What the controller knows of a screen at a moment (its last heartbeat, from Redis or the database).
-    A tuple: the evaluation builds 10,000 of them a minute."""
+    """What the controller knows of a screen at a moment: its poll interval and the vitals of its last heartbeat
+    (players.heartbeat.Vitals, the same fields in the same order after the first three; from Redis or the
+    database). A tuple: the evaluation builds 10,000 of them a minute."""
 
     screen_id: int
     region_id: int
@@ -51,7 +52,12 @@ class ScreenState(NamedTuple):
     last_seen_ms: int | None = None
     stale_since_ms: int | None = None
     free_storage: int | None = None
-    diagnostics: Mapping | None = None
+    #: the player's diagnostics (players.heartbeat): seconds of playing nothing, missing + corrupt assets,
+    #: free storage as the browser estimates it, its clock minus the controller's
+    blank_s: int | None = None
+    asset_errors: int = 0
+    free_storage_bytes: int | None = None
+    clock_offset_ms: int | None = None
 
 
 def resolve(defaults: Rules, overrides: Mapping[int, Mapping[str, int | None]], path: str) -> Rules:
@@ -62,10 +68,6 @@ def resolve(defaults: Rules, overrides: Mapping[int, Mapping[str, int | None]], 
             rules = replace(rules, **{k: v for k, v in overrides[int(part)].items()
                                       if k in RULE_FIELDS and v is not None})
     return rules
-
-
-def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def evaluate(states: Iterable[ScreenState], rules: Mapping[int, Rules], now: datetime
@@ -87,20 +89,15 @@ def evaluate(states: Iterable[ScreenState], rules: Mapping[int, Rules], now: dat
             late_min = (now_ms - s.stale_since_ms - 2 * s.poll_interval_s * 1000) / 60000
             if late_min > r.stale_min:
                 breaches[(s.screen_id, "stale")] = {"minutes": int(late_min)}
-        diag = s.diagnostics or {}
-        blank_s = _number(diag.get("blank_s"))
-        if r.black_min and blank_s is not None and blank_s >= r.black_min * 60:
-            breaches[(s.screen_id, "black")] = {"minutes": int(blank_s // 60)}
-        bad = [*(diag.get("missing_assets") or []), *(diag.get("corrupt_assets") or [])]
-        if r.asset_errors and len(bad) >= r.asset_errors:
-            breaches[(s.screen_id, "asset_errors")] = {"count": len(bad)}
-        free = _number(diag.get("free_storage_bytes"))
-        free = free if free is not None else _number(s.free_storage)
+        if r.black_min and s.blank_s is not None and s.blank_s >= r.black_min * 60:
+            breaches[(s.screen_id, "black")] = {"minutes": s.blank_s // 60}
+        if r.asset_errors and s.asset_errors >= r.asset_errors:
+            breaches[(s.screen_id, "asset_errors")] = {"count": s.asset_errors}
+        free = s.free_storage_bytes if s.free_storage_bytes is not None else s.free_storage
         if r.storage_min_mb and free is not None and free < r.storage_min_mb * MB:
-            breaches[(s.screen_id, "storage_low")] = {"free_mb": int(free // MB)}
-        offset = _number(diag.get("clock_offset_ms"))
-        if r.clock_drift_s and offset is not None and abs(offset) > r.clock_drift_s * 1000:
-            breaches[(s.screen_id, "clock_drift")] = {"seconds": int(offset // 1000)}
+            breaches[(s.screen_id, "storage_low")] = {"free_mb": free // MB}
+        if r.clock_drift_s and s.clock_offset_ms is not None and abs(s.clock_offset_ms) > r.clock_drift_s * 1000:
+            breaches[(s.screen_id, "clock_drift")] = {"seconds": s.clock_offset_ms // 1000}
     return breaches
 
 

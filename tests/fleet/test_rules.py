@@ -1,5 +1,7 @@
 """The incident rules as pure functions: a region's rules inherited down the tree, which state breaches
-which rule at a frozen `now`, and what to do about an incident nobody was told of yet."""
+which rule at a frozen `now`, and what to do about an incident nobody was told of yet. A state carries the
+vitals of the screen's last heartbeat (players.heartbeat.Vitals; tests/fleet/test_incidents.py has them
+read from the heartbeats)."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -30,7 +32,7 @@ def test_a_region_inherits_the_rules_above_it_and_overrides_only_what_it_sets():
 
 
 def test_a_screen_silent_for_longer_than_the_offline_rule_breaches_offline_only():
-    silent = state(last_seen_ms=NOW_MS - 11 * 60_000, diagnostics={"clock_offset_ms": 999_999})
+    silent = state(last_seen_ms=NOW_MS - 11 * 60_000, clock_offset_ms=999_999)
     assert causes(silent) == {(1, "offline"): {"minutes": 11}}
     assert causes(state(last_seen_ms=NOW_MS - 9 * 60_000)) == {}  # offline, but not for 10 minutes yet
 
@@ -45,30 +47,30 @@ def test_an_old_manifest_counts_from_two_polls_after_it_became_old():
     assert causes(state(stale_since_ms=NOW_MS - 31 * 60_000)) == {}
 
 
-@pytest.mark.parametrize(("diagnostics", "cause"), [
-    ({"blank_s": 300}, "black"),
-    ({"missing_assets": ["a.jpg", "b.jpg"], "corrupt_assets": ["c.mp4"]}, "asset_errors"),
-    ({"free_storage_bytes": 150 * 1024 * 1024}, "storage_low"),
-    ({"clock_offset_ms": -121_000}, "clock_drift"),
+@pytest.mark.parametrize(("vitals", "cause", "detail"), [
+    ({"blank_s": 300}, "black", {"minutes": 5}),
+    ({"asset_errors": 3}, "asset_errors", {"count": 3}),
+    ({"free_storage_bytes": 150 * 1024 * 1024}, "storage_low", {"free_mb": 150}),
+    ({"clock_offset_ms": -121_000}, "clock_drift", {"seconds": -121}),
 ])
-def test_each_diagnostic_rule_fires_at_its_threshold(diagnostics, cause):
-    assert list(causes(state(diagnostics=diagnostics))) == [(1, cause)]
+def test_each_diagnostic_rule_fires_at_its_threshold(vitals, cause, detail):
+    assert causes(state(**vitals)) == {(1, cause): detail}
 
 
 def test_below_every_threshold_nothing_breaches():
-    healthy = {"blank_s": 299, "missing_assets": ["a.jpg"], "corrupt_assets": ["b"], "free_storage_bytes": 300 << 20,
-               "clock_offset_ms": 119_000}
-    assert causes(state(diagnostics=healthy)) == {}
+    healthy = {"blank_s": 299, "asset_errors": 2, "free_storage_bytes": 300 << 20, "clock_offset_ms": 119_000}
+    assert causes(state(**healthy)) == {}
 
 
 def test_a_rule_set_to_zero_is_off():
     off = Rules(offline_min=0, stale_min=0, black_min=0, asset_errors=0, storage_min_mb=0, clock_drift_s=0)
-    silent, black = state(last_seen_ms=NOW_MS - 3600_000), state(screen_id=2, diagnostics={"blank_s": 9999})
+    silent, black = state(last_seen_ms=NOW_MS - 3600_000), state(screen_id=2, blank_s=9999)
     assert causes(silent, black, rules=off) == {}
 
 
 def test_the_heartbeat_free_storage_counts_when_the_diagnostics_do_not_say():
     assert list(causes(state(free_storage=10 << 20))) == [(1, "storage_low")]
+    assert causes(state(free_storage=10 << 20, free_storage_bytes=300 << 20)) == {}  # the diagnostics say
 
 
 GRACE, COOLDOWN, QUIET = timedelta(minutes=5), timedelta(hours=2), (time(22, 0), time(6, 0))
