@@ -35,10 +35,11 @@ venv-dev: $(VENV)/.dev
 
 # Debian packages: fonts for slides and reports (those of the default CONTENT_LANGUAGES; fontconfig's fc-match
 # and fc-query find them and tell what each covers), Pango for the PDF reports (WeasyPrint), FFmpeg (ffprobe reads
-# every uploaded video, ffmpeg makes its poster frame); Chromium, PostgreSQL,
-# zbar and poppler (pdftotext reads the PDF reports) for the tests.
+# every uploaded video, ffmpeg makes its poster frame), nginx with the nchan module (`flask players push-proxy`
+# pushes alerts and commands to the players over server-sent events; Debian's own nginx service is not used);
+# Chromium, PostgreSQL, zbar and poppler (pdftotext reads the PDF reports) for the tests.
 system-run:
-	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 ffmpeg; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 ffmpeg nginx libnginx-mod-nchan; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
 
 system-test: system-run

@@ -18,8 +18,10 @@ Contract:
   applied once per change to every alert on air; `rules.screen_answers` makes each screen's answer, and only
   the screens whose answer changed get a new version (`alerts:v:<screen>`, from one generation counter) and a
   new answer (`alerts:a:<screen>`, the JSON the player gets). A poll is then one Redis MGET (304) or GET (200)
-  whether 20 or 20,000 screens poll. Redis is never the only copy: the published state is rebuilt from the
-  database when Redis lost it (`ensure_published`), and by the reconcile job every minute.
+  whether 20 or 20,000 screens poll. Those screens are then announced (`alert_answers_published`, the lock
+  released): the players package pushes their new answers to the players. Redis is never the only copy: the
+  published state is rebuilt from the database when Redis lost it (`ensure_published`), and by the reconcile
+  job every minute.
 - Expiry: each alert's `expires_at` is in its answer (players drop it on their own clock, also without the
   controller); on the server an RQ job at that time (and the first poll after it, see players.fastpath) ends
   it with `ended_reason` "expired" and announces `alert_cancelled`, which stops its unsent SMS.
@@ -47,7 +49,14 @@ from signage.approval import ApprovalState
 from signage.extensions import db
 from signage.models import Region, Screen
 from signage.redis_client import get_queue, get_redis
-from signage.signals import alert_cancelled, alert_raised, alert_updated, screen_group_changed, screens_changed
+from signage.signals import (
+    alert_answers_published,
+    alert_cancelled,
+    alert_raised,
+    alert_updated,
+    screen_group_changed,
+    screens_changed,
+)
 from signage.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -162,6 +171,7 @@ def publish(now: datetime | None = None, *, blocking: bool = True) -> bool:
     lock = redis.lock(PUBLISH_LOCK, timeout=120, blocking_timeout=60 if blocking else 0)
     if not lock.acquire():
         return False
+    changed: dict = {}
     try:
         now = now or utcnow()
         on_air = resolve(now)
@@ -191,12 +201,14 @@ def publish(now: datetime | None = None, *, blocking: bool = True) -> bool:
         else:
             pipe.set(NEXT_EXPIRY_KEY, expiry)
         pipe.execute()
-        return True
     finally:
         try:
             lock.release()
         except Exception:  # noqa: BLE001 - the lock expired: the MULTI above was still one step
             pass
+    if changed:  # after the lock: pushing to the players (players.push) never holds up the next publish
+        alert_answers_published.send(current_app._get_current_object(), screen_ids=sorted(changed))
+    return True
 
 
 def ensure_published() -> None:

@@ -168,7 +168,7 @@ def main() -> None:
                 page.goto(f"http://{addr}/play")
                 pages.append(page)
             for page in pages:
-                page.wait_for_function("window.__player && window.__player.alerts.counters.polls >= 2",
+                page.wait_for_function("() => window.__player && window.__player.alerts.counters.polls >= 2",
                                        timeout=30_000)
             time.sleep(args.warmup)
 

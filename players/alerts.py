@@ -8,6 +8,9 @@ the screen shows changes (a district's alert leaves the other districts' ETags a
 `alerts` is the answer `alerts.service` published for the screen and `control` the screen's remote commands
 and blank hours (players.commands), both copied as is (no database, no JSON parsing). The ETag's version is
 `<alert version>.<control version>`: a command reaches the player with its next poll, as an alert does.
+Where push is set up (players.push) the answer also names the screen's stream of server-sent events —
+`"push": {"url": ..., "poll_s": <seconds>}` — on which the same answer arrives the moment it changes; the
+player then polls every `push.poll_s` only, as a consistency check, and at `poll_s` again when the stream breaks.
 
 A poll carrying one of our ETags is answered by `fast_answer` in the WSGI layer (`players.fastpath`) from one
 Redis MGET: 304 when unchanged, else 200 with the published answer — so the herd after a province-wide alert
@@ -54,6 +57,7 @@ from signage.extensions import csrf, db
 from signage.models import Region, Screen
 from signage.redis_client import get_redis
 from signage.registry import add_panel
+from signage.signing import digest
 from signage.timeutil import utcnow
 
 ALERTS_PATH = "/api/player/v1/alerts"
@@ -82,11 +86,29 @@ def parse_etag(value: str | None) -> tuple[int, str] | None:
     return int(screen), version
 
 
-def body(answer: bytes, version: str, poll_s: float, now_ms: int, control: bytes = b"{}") -> bytes:
+def body(answer: bytes, version: str, poll_s: float, now_ms: int, control: bytes = b"{}", push: bytes = b"") -> bytes:
     """The poll's JSON around a published answer and control payload (copied as is: no parsing, no
-    serialising)."""
-    return b'{"alerts":%s,"control":%s,"version":"%s","poll_s":%s,"server_time_ms":%d}' % (
-        answer, control, version.encode(), repr(float(poll_s)).encode(), now_ms)
+    serialising); `push` is `push_part` (or nothing)."""
+    return b'{"alerts":%s,"control":%s,"version":"%s","poll_s":%s,"server_time_ms":%d%s}' % (
+        answer, control, version.encode(), repr(float(poll_s)).encode(), now_ms, push)
+
+
+def push_channel(secret: str, screen_id: int) -> str:
+    """The screen's push channel (players.push): `s<screen id>-<32 hex>`, an HMAC of the screen id under the
+    app's secret, so only the screen's own player learns it (from its poll), and its messages are exactly what
+    that poll would answer: nothing another screen may not see."""
+    return f"s{screen_id}-{digest(f'player-push:{screen_id}', secret)[:16].hex()}"
+
+
+def push_part(config, screen_id: int) -> bytes:
+    """`,"push":{"url": <the screen's server-sent events>, "poll_s": <poll interval while they flow>}` for the
+    poll's answer when push is set up (PLAYER_PUSH_PUBLISH_URL and PLAYER_PUSH_SUBSCRIBE_URL), else nothing."""
+    base = config["PLAYER_PUSH_SUBSCRIBE_URL"]
+    if not base or not config["PLAYER_PUSH_PUBLISH_URL"]:
+        return b""
+    url = f"{base.rstrip('/')}/{push_channel(config['SECRET_KEY'], screen_id)}"
+    return b',"push":{"url":%s,"poll_s":%s}' % (json.dumps(url).encode(),
+                                                 repr(float(config["PLAYER_PUSH_POLL_S"])).encode())
 
 
 def fast_answer(app: Flask, redis: Redis, token: str | None, if_none_match: str | None):
@@ -110,7 +132,8 @@ def fast_answer(app: Flask, redis: Redis, token: str | None, if_none_match: str 
     headers = [("ETag", f'"{etag(screen_id, version)}"'), ("Cache-Control", "no-cache")]
     if version == known:
         return "304 NOT MODIFIED", headers, b""
-    payload = body(answer or b"[]", version, app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1])
+    payload = body(answer or b"[]", version, app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1],
+                   push_part(app.config, screen_id))
     return "200 OK", [*headers, ("Content-Type", "application/json"), ("Content-Length", str(len(payload)))], payload
 
 
@@ -129,7 +152,8 @@ def poll():
     headers = {"Cache-Control": "no-cache", "ETag": f'"{tag}"'}
     if request.if_none_match.contains(tag):
         return Response(status=304, headers=headers)
-    payload = body(answer, version, current_app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1])
+    payload = body(answer, version, current_app.config["PLAYER_ALERT_POLL_S"], now_ms, control[1],
+                   push_part(current_app.config, screen_id))
     return Response(payload, mimetype="application/json", headers=headers)
 
 

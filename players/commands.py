@@ -15,9 +15,10 @@ the controller cannot be reached; an emergency alert still shows above the dark 
 The control payload of a screen is published in Redis under `control_key(screen_id)` as
 `<version>|<JSON>` — the JSON being `{"commands": [{"id", "kind", "expires_ms"}], "blank": [{"starts":
 "22:00", "ends": "05:00"}], "capture_every_min": n}` — and republished (`publish`) after every change that
-concerns the screen. The version (a time in ns: never reused, also after Redis lost everything) is part of
-the alert poll's ETag (players.alerts), so the change reaches the player with its next ~2 s poll from one
-MGET, like an alert.
+concerns the screen, and announced (`alert_answers_published`: players.push pushes it to the player at
+once where push is set up). The version (a time in ns: never reused, also after Redis lost everything) is
+part of the alert poll's ETag (players.alerts), so the change reaches the player with its next ~2 s poll from
+one MGET, like an alert.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from players.models import BlankHours, Command
 from signage.extensions import db
 from signage.models import Region, Screen
 from signage.redis_client import get_redis
+from signage.signals import alert_answers_published
 from signage.timeutil import utcnow
 
 KINDS = ("reload", "clear_cache", "identify", "capture")
@@ -95,8 +97,9 @@ def payloads(screen_ids: list[int], now_ms: int) -> dict[int, dict]:
     return out
 
 
-def publish(screen_ids) -> None:
-    """Write the control payload of these screens to Redis under a new version (after a commit)."""
+def publish(screen_ids, *, announce: bool = True) -> None:
+    """Write the control payload of these screens to Redis under a new version (after a commit), then announce
+    them (`alert_answers_published`: players.push pushes the new poll answers) unless `announce` is False."""
     ids = sorted(set(screen_ids))
     if not ids:
         return
@@ -107,13 +110,15 @@ def publish(screen_ids) -> None:
             version = str(time.time_ns())
             pipe.set(control_key(screen_id), version.encode() + b"|" + json.dumps(body).encode())
     pipe.execute()
+    if announce:
+        alert_answers_published.send(current_app._get_current_object(), screen_ids=ids)
 
 
 def published(screen_id: int) -> tuple[str, bytes]:
     """(version, JSON) of the screen's control payload, published first when Redis does not have it."""
     found = split(get_redis().get(control_key(screen_id)))
     if found is None:
-        publish([screen_id])
+        publish([screen_id], announce=False)  # the player asking gets it in its answer
         found = split(get_redis().get(control_key(screen_id))) or ("0", b"{}")
     return found
 

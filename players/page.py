@@ -8,18 +8,21 @@ server runs, and a player that sees a different one reloads itself.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request
+from flask import Blueprint, Flask, Response, current_app, redirect, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from players.version import player_version
+from signage import security
 
 HERE = Path(__file__).resolve().parent
 #: Files the service worker pre-caches so the page starts offline (relative to /play/static/).
 SHELL_FILES = (
     "player.css", "overlays.css", "js/main.js", "js/clock.js", "js/timeline.js", "js/store.js", "js/net.js",
     "js/stage.js", "js/ticker.js", "js/alerts.js", "js/assets.js", "js/util.js", "js/control.js", "js/capture.js",
+    "js/push.js",
 )
 
 bp = Blueprint(
@@ -59,7 +62,17 @@ def play():
     ))
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    origin = push_origin(current_app.config["PLAYER_PUSH_SUBSCRIBE_URL"])
+    if origin:  # the players' server-sent events come from another address (players.push): let the page open them
+        policy = dict(security.POLICY, **{"connect-src": f"{security.POLICY['connect-src']} {origin}"})
+        response.headers["Content-Security-Policy"] = "; ".join(f"{k} {v}" for k, v in policy.items())
     return response
+
+
+def push_origin(subscribe_url: str) -> str | None:
+    """The origin of an absolute PLAYER_PUSH_SUBSCRIBE_URL (None for a path on the page's own address)."""
+    parts = urlsplit(subscribe_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 @bp.get("/play/sw.js")

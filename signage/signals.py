@@ -36,6 +36,11 @@ alert_updated = _signals.signal("alert-updated")
 #: {"sms_stopped": n, "sms_sent": n}), which the canceller is shown.
 alert_cancelled = _signals.signal("alert-cancelled")
 
+#: sender: the app; kwargs: screen_ids (list[int]) — what the players' alert poll answers for these screens changed
+#: (sent by `alerts.service.publish` and `players.commands.publish` after their Redis writes, the publish lock
+#: released; players push the new answers to the screens' players).
+alert_answers_published = _signals.signal("alert-answers-published")
+
 #: sender: the app; no kwargs — `flask worker` is about to take jobs: plan periodic jobs (idempotently).
 worker_starting = _signals.signal("worker-starting")
 

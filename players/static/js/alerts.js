@@ -8,6 +8,11 @@
 // Each alert put on the glass is acknowledged once (`POST /alerts/ack` with the time it appeared), retried
 // with every poll until the controller has it. The same poll brings the remote-control payload (commands,
 // blank hours: control.js), handed to `onControl`.
+//
+// Where the controller pushes (push.js: the answer names a stream), each pushed message is applied exactly as
+// a 200 answer, its version becomes the poll's ETag, and the poll slows to a consistency check while the
+// stream is open. A poll answer that was on its way while a message arrived is dropped (the message is as
+// new), and a message older than what the player has (a channel's kept message) is ignored.
 
 import { call } from './net.js';
 import { readJson, writeJson } from './util.js';
@@ -45,6 +50,22 @@ export function shownAlerts(alerts, now) {
   return live.filter(function (a) { return (RANK[a.level] || 0) === top; });
 }
 
+// Whether poll version `a` ("<alerts>.<control>", decimal counters) is behind `b` in any part.
+export function olderVersion(a, b) {
+  var pa = String(a).split('.');
+  var pb = String(b).split('.');
+  for (var i = 0; i < pa.length && i < pb.length; i++) {
+    if (pa[i].length !== pb[i].length ? pa[i].length < pb[i].length : pa[i] < pb[i]) return true;
+  }
+  return false;
+}
+
+// The poll's ETag (`"a<screen>-<version>"`) for a pushed version; null (the next poll fetches) without one.
+function etagFor(etag, version) {
+  var m = /^(?:W\/)?"?(a\d+-)/.exec(etag || '');
+  return m ? '"' + m[1] + version + '"' : null;
+}
+
 export class Alerts {
   // clock: the player's Clock (now() is the server-corrected time).
   constructor(root, onChange, clock) {
@@ -73,6 +94,12 @@ export class Alerts {
     this.acking = false;
     this.counters = { polls: 0, acksSent: 0 };
     this.onControl = null;  // the remote-control payload that comes with each changed poll (control.js)
+    this.push = null;  // push.js's Push, when the page has one
+    this.version = null;
+    this.pushed = 0;
+    this.pollTimer = null;
+    this.polling = false;
+    this.pollAgain = false;
   }
 
   configure(languages, strip) {
@@ -83,28 +110,36 @@ export class Alerts {
   }
 
   start() {
-    var self = this;
     this.render(true);
-    function loop() {
-      var next = function () { setTimeout(loop, self.pollMs()); };
-      self.poll().then(next, next);
-    }
-    loop();
+    this.pollNow();
+  }
+
+  // Poll now (after the one under way, if any), then every pollMs().
+  pollNow() {
+    var self = this;
+    clearTimeout(this.pollTimer);
+    if (this.polling) { this.pollAgain = true; return; }
+    this.polling = true;
+    var next = function () {
+      self.polling = false;
+      if (self.pollAgain) { self.pollAgain = false; self.pollNow(); return; }
+      self.pollTimer = setTimeout(function () { self.pollNow(); }, self.pollMs());
+    };
+    this.poll().then(next, next);
   }
 
   pollMs() {
-    return this.pollSeconds > 0 ? this.pollSeconds * 1000 : POLL_MS;
+    var normal = this.pollSeconds > 0 ? this.pollSeconds * 1000 : POLL_MS;
+    return Math.max(normal, this.push ? this.push.slowPollSeconds() * 1000 : 0);
   }
 
   async poll() {
     this.counters.polls++;
+    var pushed = this.pushed;
     try {
       var r = await call('GET', '/alerts', { etag: this.etag, timeout: 5000 });
-      if (r.status === 200 && r.data) {
-        this.etag = r.etag;
-        this.pollSeconds = r.data.poll_s;
-        this.set(r.data.alerts || []);
-        if (this.onControl && r.data.control) this.onControl(r.data.control);
+      if (r.status === 200 && r.data && this.pushed === pushed) {
+        this.apply(r.data, r.etag);
       } else if (r.status === 401) {
         this.etag = null;
       }
@@ -112,6 +147,30 @@ export class Alerts {
       this.render(false);  // an alert may have expired while the controller was silent
       this.flushAcks();
     }
+  }
+
+  // A changed answer, polled or pushed.
+  apply(data, etag) {
+    this.etag = etag;
+    this.version = data.version || null;
+    this.pollSeconds = data.poll_s;
+    if (this.push) this.push.follow(data.push);
+    this.set(data.alerts || []);
+    if (this.onControl && data.control) this.onControl(data.control);
+  }
+
+  // A message of the push stream: the same answer a poll would have brought.
+  onPush(data) {
+    if (!data.version || (this.version && olderVersion(data.version, this.version))) return;
+    this.pushed++;
+    this.apply(data, etagFor(this.etag, data.version));
+    this.render(false);
+    this.flushAcks();
+  }
+
+  // The push stream opened or broke; broken, the poll is due now and at its normal interval again.
+  onPushState(open) {
+    if (!open) this.pollNow();
   }
 
   set(alerts) {

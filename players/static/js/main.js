@@ -1,5 +1,6 @@
 // The signage player: pairing, manifest polling, the playback loop, heartbeats (with diagnostics), proof of
-// play, captures of the glass and remote control (commands and blank hours, control.js).
+// play, captures of the glass and remote control (commands and blank hours, control.js), pushed to it over
+// server-sent events where the controller offers them (push.js).
 //
 // Test hooks: `?speed=N` accelerates the playback clock, `window.__player` exposes state and counters.
 
@@ -9,6 +10,7 @@ import { jpeg } from './capture.js';
 import { Clock } from './clock.js';
 import { Control } from './control.js';
 import { call, getToken, setToken } from './net.js';
+import { Push } from './push.js';
 import { Stage } from './stage.js';
 import { Store } from './store.js';
 import { Ticker } from './ticker.js';
@@ -48,8 +50,12 @@ var control = new Control({
   recordBlank: function (record) { store.push('play', record).catch(reportError); }
 });
 alerts.onControl = function (payload) { control.apply(payload); };
+// Alerts and commands pushed over server-sent events where the controller offers them (push.js)
+var push = new Push(function (data) { alerts.onPush(data); }, function (open) { alerts.onPushState(open); });
+alerts.push = push;
 window.__player = {
   clock: clock, state: state, stats: stats, version: config.version, flush: flush, store: store, alerts: alerts,
+  push: push,
   control: control, capture: captureGlass, shows: shows, composite: function () { return jpeg(stage); }
 };
 

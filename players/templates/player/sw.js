@@ -24,6 +24,7 @@ self.addEventListener('activate', function (event) {
 self.addEventListener('fetch', function (event) {
   var request = event.request;
   if (request.method !== 'GET') return;
+  if ((request.headers.get('Accept') || '').indexOf('text/event-stream') >= 0) return;  // the push stream (push.js)
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) {
     event.respondWith(asset(request));  // assets on a CDN: cached copies are served offline too

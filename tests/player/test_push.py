@@ -1,0 +1,381 @@
+"""Alerts and commands pushed to the players over server-sent events through real nginx + nchan (players.push,
+`flask players push-proxy`'s configuration), polling kept as the fallback."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.servers import ControllerProcess, free_port, wait_for_port
+
+STATION = "Ga Phan Thiết"  # district BT-PT (Phan Thiết)
+TAN_NGHIA = "Trung tâm thị trấn Tân Nghĩa"  # district BT-HT (Hàm Thuận Nam)
+POLL = "/api/player/v1/alerts"
+SUBSCRIBE_PATH = "/push/sub"
+
+
+class Proxy:
+    """nginx + nchan as `flask players push-proxy` runs it (the same plan and configuration), on free ports."""
+
+    def __init__(self, app, folder: Path, upstream_port: int):
+        from players.cli import nginx_command, plan, write_config
+
+        self.port, self.publish_port = free_port(), free_port()
+        config = dict(app.config, PLAYER_PUSH_PUBLISH_URL=self.publish_url, PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH)
+        proxy = plan(config, bind=f"127.0.0.1:{self.port}", upstream=f"127.0.0.1:{upstream_port}", publish=None,
+                     folder=folder)
+        self.command = nginx_command(write_config(app, proxy, worker_connections=1024))
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def publish_url(self) -> str:
+        return f"http://127.0.0.1:{self.publish_port}/pub"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Proxy:
+        self.proc = subprocess.Popen(self.command, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.proc)
+        wait_for_port(self.publish_port, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: nginx's fast shutdown, every stream dropped
+            self.proc.wait(timeout=10)
+
+
+class Stream:
+    """A plain HTTP client holding a screen's stream open, as an EventSource does; collects the messages."""
+
+    def __init__(self, port: int, url_path: str):
+        self.messages: list[dict] = []
+        self.status: int | None = None
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.sock.sendall(f"GET {url_path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n"
+                          .encode())
+        self.sock.settimeout(None)
+        threading.Thread(target=self._read, daemon=True).start()
+        _until(lambda: self.status is not None, 5, "no answer to the subscription")
+
+    def _read(self) -> None:
+        reader = self.sock.makefile("rb")
+        try:
+            self.status = int(reader.readline().split()[1])
+            while reader.readline() not in (b"\r\n", b""):
+                pass
+            data: list[bytes] = []
+            for line in reader:
+                line = line.rstrip(b"\r\n")
+                if line.startswith(b"data:"):
+                    data.append(line[5:].removeprefix(b" "))
+                elif not line and data:
+                    self.messages.append(json.loads(b"\n".join(data)))
+                    data = []
+        except (OSError, ValueError, IndexError):
+            return
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _until(predicate, timeout_s: float, message: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(message)
+
+
+@pytest.fixture
+def proxy_factory(app, tmp_path):
+    started: list[Proxy] = []
+
+    def _start(upstream_port: int | None = None) -> Proxy:
+        proxy = Proxy(app, tmp_path / f"push-proxy-{len(started)}", upstream_port or free_port()).start()
+        started.append(proxy)
+        return proxy
+
+    yield _start
+    for proxy in started:
+        proxy.stop()
+
+
+@pytest.fixture
+def pushing(app, monkeypatch, proxy_factory):
+    """nginx + nchan running, and the test's app publishing to it."""
+    proxy = proxy_factory()
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
+    return proxy
+
+
+def _screen(name: str):
+    from signage.extensions import db
+    from signage.models import Screen
+
+    return db.session.scalar(select(Screen).where(Screen.name == name))
+
+
+def _poll(app, token: str):
+    with app.app_context():
+        return app.test_client().get(POLL, headers={"Authorization": f"Bearer {token}"})
+
+
+def _subscribe(app, proxy: Proxy, token: str) -> Stream:
+    """Poll as the player (the answer names its stream), then open the stream it names."""
+    url = _poll(app, token).get_json()["push"]["url"]
+    return Stream(proxy.port, url)
+
+
+def _without_time(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k != "server_time_ms"}
+
+
+# ---------------------------------------------------------------- channels
+
+
+def test_channel_is_stable_per_screen_different_per_screen_and_keyed_by_the_secret():
+    from players.alerts import push_channel
+
+    first = push_channel("secret-one", 5)
+    assert re.fullmatch(r"s5-[0-9a-f]{32}", first)
+    assert push_channel("secret-one", 5) == first
+    assert push_channel("secret-one", 6) != first and push_channel("secret-one", 6)[:3] == "s6-"
+    assert push_channel("secret-two", 5) != first  # not derivable from the screen id without the secret
+
+
+def test_the_poll_names_the_screens_stream_only_when_push_is_set_up(app, demo, paired, monkeypatch):
+    from players.alerts import push_channel
+
+    screen_id, token = paired(STATION)
+    assert "push" not in _poll(app, token).get_json()
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", "http://127.0.0.1:9/pub")
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", "/push/sub/")
+    push = _poll(app, token).get_json()["push"]
+    assert push == {"url": f"/push/sub/{push_channel('test-secret', screen_id)}",
+                    "poll_s": app.config["PLAYER_PUSH_POLL_S"]}
+
+
+def test_the_proxys_publisher_listens_on_loopback_only_at_the_path_the_controller_publishes_to(app, tmp_path):
+    from players.cli import ProxyConfigError, plan
+
+    config = dict(app.config, PLAYER_PUSH_PUBLISH_URL="http://127.0.0.1:8181/nchan/pub",
+                  PLAYER_PUSH_SUBSCRIBE_URL="https://bang.example.vn/push/sub/")
+    proxy = plan(config, bind="0.0.0.0:8080", upstream="127.0.0.1:8000", publish=None, folder=tmp_path)
+    assert (proxy.publish, proxy.publish_path, proxy.subscribe_path) == ("127.0.0.1:8181", "/nchan/pub", "/push/sub")
+    with pytest.raises(ProxyConfigError):
+        plan(config, bind="0.0.0.0:8080", upstream="127.0.0.1:8000", publish="0.0.0.0:8181", folder=tmp_path)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def test_an_alert_is_pushed_to_exactly_the_screens_it_reaches_as_their_poll_answers_it(app, demo, paired, pushing):
+    from alerts.service import cancel_alert, raise_alert
+
+    _station_id, station_token = paired(STATION)
+    _tan_nghia_id, tan_nghia_token = paired(TAN_NGHIA)
+    station, tan_nghia = _subscribe(app, pushing, station_token), _subscribe(app, pushing, tan_nghia_token)
+    alert = raise_alert(region_id=demo["BT-PT"].id, messages={"vi": "Triều cường: tránh khu vực bờ kè."})
+    _until(lambda: station.messages, 5, "the district's screen got nothing")
+    pushed = station.messages[-1]
+    assert [a["id"] for a in pushed["alerts"]] == [alert.id]
+    assert _without_time(pushed) == _without_time(_poll(app, station_token).get_json())  # the same answer
+    time.sleep(0.5)
+    assert tan_nghia.messages == []  # another district's screen: nothing
+
+    cancel_alert(alert)
+    _until(lambda: len(station.messages) == 2, 5, "the cancellation was not pushed")
+    assert station.messages[-1]["alerts"] == [] and station.messages[-1]["version"] != pushed["version"]
+    assert tan_nghia.messages == []
+
+
+def test_a_reconnecting_player_gets_its_screens_latest_answer_first(app, demo, paired, pushing):
+    from alerts.service import raise_alert
+
+    _screen_id, token = paired(STATION)
+    url = _poll(app, token).get_json()["push"]["url"]
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})  # nobody listening yet
+    late = Stream(pushing.port, url)
+    _until(lambda: late.messages, 5, "the kept message did not arrive")
+    assert [a["id"] for a in late.messages[0]["alerts"]] == [alert.id]
+
+
+def test_a_command_reaches_the_screens_channel(app, demo, paired, pushing):
+    from players import commands
+
+    _screen_id, token = paired(STATION)
+    stream = _subscribe(app, pushing, token)
+    command = commands.send(_screen(STATION), "identify", None)
+    _until(lambda: stream.messages, 5, "the command was not pushed")
+    assert [(c["id"], c["kind"]) for c in stream.messages[-1]["control"]["commands"]] == [(command.id, "identify")]
+
+
+def test_with_nginx_down_an_alert_still_goes_on_air_and_the_poll_delivers_it(app, demo, paired, monkeypatch):
+    from alerts.service import raise_alert
+    from players import push
+    from signage.redis_client import get_redis
+
+    _screen_id, token = paired(STATION)
+    _poll(app, token)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", f"http://127.0.0.1:{free_port()}/pub")  # nobody
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    assert alert.started_at is not None
+    assert [a["id"] for a in _poll(app, token).get_json()["alerts"]] == [alert.id]
+    assert int(get_redis().get(push.FAILED_KEY)) >= 1 and get_redis().get(push.SENT_KEY) == b"0"
+
+
+def test_pushing_many_screens_reads_redis_in_chunks_and_pipelines(app, demo, paired, pushing, monkeypatch):
+    """Every screen of the batch gets its message, over one connection, with no database query."""
+    from players import commands, push
+    from tests.alerts.conftest import sql_statements
+
+    ids = [_screen(name).id for name in (STATION, TAN_NGHIA)]
+    tokens = [paired(STATION)[1], paired(TAN_NGHIA)[1]]
+    streams = [_subscribe(app, pushing, token) for token in tokens]
+    commands.publish(ids, announce=False)
+    monkeypatch.setattr(push, "READ_CHUNK", 1)
+    monkeypatch.setattr(push, "PIPELINE", 1)
+    with sql_statements() as statements:
+        result = push.push_screens(ids)
+    assert result["sent"] == 2 and result["failed"] == 0 and statements == []
+    _until(lambda: all(s.messages for s in streams), 5, "a screen of the batch got nothing")
+
+
+def test_a_push_after_nginx_restarted_opens_a_fresh_connection(app, demo, paired, pushing):
+    from players import push
+
+    screen_id, token = paired(STATION)
+    stream = _subscribe(app, pushing, token)
+    assert push.push_screens([screen_id])["sent"] == 1  # the connection is kept for the next push
+    _until(lambda: stream.messages, 5, "the first push did not arrive")
+    pushing.stop()
+    pushing.start()
+    again = push.push_screens([screen_id])
+    assert (again["sent"], again["failed"]) == (1, 0)
+
+
+# ---------------------------------------------------------------- real Chromium players
+
+
+def _controller(service_env: dict, **settings) -> ControllerProcess:
+    return ControllerProcess(dict(service_env, **settings))
+
+
+def _wait_for_ack(app, alert_id: int, screen_id: int, timeout_s: float = 10):
+    from alerts.acks import acks_for
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with app.app_context():
+            found = acks_for(alert_id).get(screen_id)
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no acknowledgement of alert {alert_id} by screen {screen_id}")
+
+
+@pytest.mark.browser
+def test_a_message_behind_the_players_version_in_any_part_is_older(chromium, app):
+    """The player ignores a pushed message older than what it has (a channel's kept message after a failed push):
+    versions are "<alert generation>.<control time in ns>", compared as whole numbers, part by part."""
+    origin = "http://player.test"
+    context = chromium.new_context()
+    page = context.new_page()
+    http = app.test_client()
+
+    def serve(route):
+        path = route.request.url[len(origin):]
+        if path == "/":
+            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>t</title>")
+            return
+        with app.app_context():
+            response = http.get(path)
+        route.fulfill(status=response.status_code, content_type=response.mimetype, body=response.get_data())
+
+    page.route(f"{origin}/**", serve)
+    page.goto(f"{origin}/")
+    cases = [["17.1764000000000000200", "17.1764000000000000200"], ["17.1764000000000000100", "17.1764000000000000200"],
+             ["9.1764000000000000300", "10.1764000000000000200"], ["18.1764000000000000300", "17.1764000000000000200"],
+             ["18.1764000000000000100", "17.1764000000000000200"], ["18", "17.1764000000000000200"]]
+    older = page.evaluate("""(cases) => import('/play/static/js/alerts.js')
+                               .then(m => cases.map(([a, b]) => m.olderVersion(a, b)))""", cases)
+    assert older == [False, True, True, False, True, False]
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_poll(
+        app, chromium, demo, paired, proxy_factory, service_env, monkeypatch):
+    from alerts.service import raise_alert
+    from tests.player.test_player_browser import open_player, wait_for
+
+    screen_id, token = paired(STATION)
+    controller = _controller(service_env, PLAYER_ALERT_POLL_S="60", PLAYER_PUSH_POLL_S="60",
+                             PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, BEHIND_PROXY="1")
+    proxy = proxy_factory(controller.port)
+    controller.env["PLAYER_PUSH_PUBLISH_URL"] = proxy.publish_url
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
+    controller.start()
+    try:
+        context, page = open_player(chromium, proxy.url, (960, 540), token=token)
+        wait_for(page, "window.__player && window.__player.push.open", 20)
+        polls = page.evaluate("window.__player.alerts.counters.polls")
+        alert = raise_alert(region_id=demo["BT"].id, severity="extreme", messages={"vi": "Bão số 9 đổ bộ."})
+        raised = time.monotonic()
+        wait_for(page, "!document.getElementById('alert').hidden", 5)
+        assert time.monotonic() - raised < 5
+        assert page.evaluate("window.__player.alerts.counters.polls") == polls  # pushed, not polled
+        assert "Bão số 9" in page.evaluate("document.querySelector('#alert .alert-body').textContent")
+        shown, _received = _wait_for_ack(app, alert.id, screen_id)
+        assert shown - alert.started_at < timedelta(seconds=5)
+        context.close()
+    finally:
+        controller.stop()
+
+
+@pytest.mark.browser
+def test_when_the_stream_breaks_the_player_polls_again_at_once(
+        app, chromium, demo, paired, proxy_factory, service_env, monkeypatch):
+    """Push from its own address (nginx beside the controller); nginx stops: the player's polls carry the alert."""
+    from alerts.service import raise_alert
+    from tests.player.test_player_browser import open_player, wait_for
+
+    screen_id, token = paired(STATION)
+    proxy = proxy_factory()
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", f"{proxy.url}{SUBSCRIBE_PATH}")
+    controller = _controller(service_env, PLAYER_ALERT_POLL_S="1", PLAYER_PUSH_POLL_S="60",
+                             PLAYER_PUSH_PUBLISH_URL=proxy.publish_url,
+                             PLAYER_PUSH_SUBSCRIBE_URL=f"{proxy.url}{SUBSCRIBE_PATH}").start()
+    try:
+        context, page = open_player(chromium, controller.url, (960, 540), token=token)
+        wait_for(page, "window.__player && window.__player.push.open", 20)
+        time.sleep(1)
+        polls = page.evaluate("window.__player.alerts.counters.polls")
+        time.sleep(2.5)
+        assert page.evaluate("window.__player.alerts.counters.polls") == polls  # the stream is open: no polling
+        proxy.stop()
+        wait_for(page, "!window.__player.push.open", 5)
+        alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9 đổ bộ."})
+        wait_for(page, "!document.getElementById('alert').hidden", 5)
+        assert page.evaluate("window.__player.alerts.counters.polls") >= polls + 2  # polling again, every second
+        _wait_for_ack(app, alert.id, screen_id)
+        context.close()
+    finally:
+        controller.stop()
