@@ -35,8 +35,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path()))
     app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
-    if app.config["BEHIND_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
     _init_extensions(app)
     security.init_app(app)  # headers on every response, error pages and static files included
@@ -46,6 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for name in FEATURE_PACKAGES:
         importlib.import_module(name).init_app(app)
     _register_error_handlers(app)
+    if app.config["BEHIND_PROXY"]:  # outermost, so the players' WSGI fast path (players.fastpath) sees it too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
     return app
 
 

@@ -113,3 +113,20 @@ def test_a_player_back_from_a_silence_is_written_at_once(app, player, screen):
         player.post("/api/player/v1/heartbeat", json=BEAT)
     with app.app_context():
         assert db.session.get(ScreenStatus, screen.id).last_seen_at == back
+
+
+def test_behind_a_proxy_a_quiet_beat_answered_before_flask_keeps_the_players_address(app, token, screen):
+    """BEHIND_PROXY: the X-Forwarded-For of the one proxy in front (nginx of `flask players push-proxy`) is the
+    player's address, also for the beats the WSGI fast path answers (players.fastpath) without Flask."""
+    from signage import create_app
+
+    proxied = create_app(dict(app.config, BEHIND_PROXY=True))
+    http = proxied.test_client()
+    headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": "203.0.113.7"}
+    for second in (0, 10):  # the first beat is written by Flask, the second is a quiet one
+        with time_machine.travel(T0 + timedelta(seconds=second), tick=False):
+            assert http.post("/api/player/v1/heartbeat", json=BEAT, headers=headers).status_code == 200
+    with app.app_context():
+        beat = latest([screen.id])[screen.id]
+    assert beat["last_seen_ms"] == int((T0 + timedelta(seconds=10)).timestamp() * 1000)
+    assert beat["remote_addr"] == "203.0.113.7"
