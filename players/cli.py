@@ -9,7 +9,6 @@ host and port too, unless --publish says otherwise) — so both sides always agr
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import pwd
 import re
@@ -22,6 +21,8 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+
+from signage.config import is_loopback
 
 players_cli = AppGroup("players", help="Players: the push proxy (server-sent events through nginx + nchan).")
 
@@ -55,16 +56,6 @@ def _path(url: str, default: str, name: str) -> str:
     return path
 
 
-def _loopback(address: str) -> bool:
-    host = address.rpartition(":")[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def plan(config, *, bind: str, upstream: str, publish: str | None, folder: Path) -> ProxyPlan:
     """What to run, from the options and the settings; ProxyConfigError for a publisher off loopback or a path
     the configuration cannot hold."""
@@ -72,7 +63,7 @@ def plan(config, *, bind: str, upstream: str, publish: str | None, folder: Path)
     if publish is None:
         parts = urlsplit(publish_url) if publish_url else None
         publish = f"{parts.hostname}:{parts.port or 80}" if parts and parts.hostname else DEFAULT_PUBLISH
-    if not _loopback(publish):
+    if publish.startswith(("unix:", "fd://")) or not is_loopback(publish):
         raise ProxyConfigError(f"the publisher must listen on loopback only, not {publish}")
     return ProxyPlan(bind=bind, upstream=upstream, publish=publish,
                      publish_path=_path(publish_url, DEFAULT_PUBLISH_PATH, "PLAYER_PUSH_PUBLISH_URL"),

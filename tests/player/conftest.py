@@ -25,6 +25,30 @@ def paired(app, demo):
     return _pair
 
 
+@pytest.fixture
+def module_page(chromium, app):
+    """A blank page at a made-up origin whose requests the app answers in process: the player's ES modules can
+    be imported and their pure functions called (`page.evaluate("() => import('/play/static/js/x.js')...")`)."""
+    origin = "http://player.test"
+    context = chromium.new_context()
+    page = context.new_page()
+    http = app.test_client()
+
+    def serve(route):
+        path = route.request.url[len(origin):]
+        if path == "/":
+            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>t</title>")
+            return
+        with app.app_context():
+            response = http.get(path)
+        route.fulfill(status=response.status_code, content_type=response.mimetype, body=response.get_data())
+
+    page.route(f"{origin}/**", serve)
+    page.goto(f"{origin}/")
+    yield page
+    context.close()
+
+
 # ---------------------------------------------------------------- content on air, through the packages' APIs
 
 PALETTE = [(11, 107, 203), (198, 40, 40), (46, 125, 50), (245, 124, 0), (106, 27, 154), (0, 131, 143)]

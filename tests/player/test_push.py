@@ -290,32 +290,16 @@ def _wait_for_ack(app, alert_id: int, screen_id: int, timeout_s: float = 10):
 
 
 @pytest.mark.browser
-def test_a_message_behind_the_players_version_in_any_part_is_older(chromium, app):
+def test_a_message_behind_the_players_version_in_any_part_is_older(module_page):
     """The player ignores a pushed message older than what it has (a channel's kept message after a failed push):
     versions are "<alert generation>.<control time in ns>", compared as whole numbers, part by part."""
-    origin = "http://player.test"
-    context = chromium.new_context()
-    page = context.new_page()
-    http = app.test_client()
-
-    def serve(route):
-        path = route.request.url[len(origin):]
-        if path == "/":
-            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>t</title>")
-            return
-        with app.app_context():
-            response = http.get(path)
-        route.fulfill(status=response.status_code, content_type=response.mimetype, body=response.get_data())
-
-    page.route(f"{origin}/**", serve)
-    page.goto(f"{origin}/")
+    page = module_page
     cases = [["17.1764000000000000200", "17.1764000000000000200"], ["17.1764000000000000100", "17.1764000000000000200"],
              ["9.1764000000000000300", "10.1764000000000000200"], ["18.1764000000000000300", "17.1764000000000000200"],
              ["18.1764000000000000100", "17.1764000000000000200"], ["18", "17.1764000000000000200"]]
     older = page.evaluate("""(cases) => import('/play/static/js/alerts.js')
                                .then(m => cases.map(([a, b]) => m.olderVersion(a, b)))""", cases)
     assert older == [False, True, True, False, True, False]
-    context.close()
 
 
 @pytest.mark.browser

@@ -8,26 +8,11 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.browser
-ORIGIN = "http://player.test"
 
 
 @pytest.fixture
-def timeline(chromium, app):
-    context = chromium.new_context()
-    page = context.new_page()
-    http = app.test_client()
-
-    def serve(route):
-        path = route.request.url[len(ORIGIN):]
-        if path == "/":
-            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>t</title>")
-            return
-        with app.app_context():
-            response = http.get(path)
-        route.fulfill(status=response.status_code, content_type=response.mimetype, body=response.get_data())
-
-    page.route(f"{ORIGIN}/**", serve)
-    page.goto(f"{ORIGIN}/")
+def timeline(module_page):
+    page = module_page
 
     def pick(manifest: dict, t: int, failed: list[str] = ()):
         return page.evaluate(
@@ -36,8 +21,7 @@ def timeline(chromium, app):
             [manifest, t, list(failed)],
         )
 
-    yield pick
-    context.close()
+    return pick
 
 
 def item(key: str, duration: float, langs=("vi",)) -> dict:
