@@ -32,7 +32,7 @@ from sqlalchemy import or_, select, update
 
 from players.models import BlankHours, Command
 from signage.extensions import db
-from signage.models import Region, Screen
+from signage.models import AuditLog, Region, Screen
 from signage.redis_client import get_redis
 from signage.signals import alert_answers_published
 from signage.timeutil import utcnow
@@ -177,9 +177,19 @@ def acknowledge(screen_id: int, command_ids: list[int]) -> int:
 
 
 def expire(now) -> int:
-    """pending → expired for commands older than COMMAND_TTL_S (compare-and-set; idempotent)."""
-    result = db.session.execute(update(Command).where(
-        Command.status == PENDING, Command.created_at < now - timedelta(seconds=COMMAND_TTL_S))
-        .values(status=EXPIRED).execution_options(synchronize_session=False))
+    """pending → expired for commands older than COMMAND_TTL_S, each a compare-and-set (a player's acknowledgement
+    that lands first wins) written to the audit log as the system's; idempotent. Returns how many expired."""
+    due = db.session.execute(
+        select(Command.id, Region.path).join(Screen, Screen.id == Command.screen_id)
+        .join(Region, Region.id == Screen.region_id)
+        .where(Command.status == PENDING, Command.created_at < now - timedelta(seconds=COMMAND_TTL_S))).all()
+    expired = 0
+    for command_id, region_path in due:
+        moved = db.session.execute(update(Command).where(Command.id == command_id, Command.status == PENDING)
+                                   .values(status=EXPIRED).execution_options(synchronize_session=False)).rowcount
+        if moved:  # the Core UPDATE bypasses the session's audit hook: the row says it here
+            db.session.add(AuditLog(at=now, action="update", entity="Command", entity_id=str(command_id),
+                                    region_path=region_path, before={"status": PENDING}, after={"status": EXPIRED}))
+            expired += 1
     db.session.commit()
-    return result.rowcount
+    return expired

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from players import captures, commands
 from players.models import Capture, Command
 from signage.extensions import db
-from signage.models import Screen
+from signage.models import AuditLog, Screen
 from tests.scheduling.conftest import local
 
 T0 = local(2026, 12, 1, 8, 0)
@@ -88,6 +88,11 @@ def test_captures_older_than_the_retention_are_dropped_and_old_commands_expire(a
                                                                      "manifests": 0}  # idempotent
     assert db.session.scalar(select(func.count()).select_from(Capture)) == 1
     assert db.session.scalar(select(Command.status).where(Command.id == command.id)) == "expired"
+    audit = db.session.scalars(select(AuditLog).where(
+        AuditLog.entity == "Command", AuditLog.entity_id == str(command.id)).order_by(AuditLog.id)).all()
+    assert [(a.action, a.username, (a.after or {}).get("status")) for a in audit] == [
+        ("create", "system", "pending"), ("update", "system", "expired")]  # the expiry is in the audit log too
+    assert audit[1].region_path == screen.region.path
 
 
 def test_the_screen_page_shows_the_latest_capture_labelled_as_the_players(app, login, player_for, station):
