@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -276,6 +277,14 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
+
+
+def midday_zone() -> str:
+    """A zone where it is about noon now: the workers run on the real clock, and promotional SMS go out only
+    between 07:00 and 22:00 local time."""
+    offset = 12 - datetime.now(UTC).hour
+    offset = offset - 24 if offset > 14 else offset
+    return "Etc/GMT" + (f"+{-offset}" if offset < 0 else f"-{offset}")
 
 
 def browser_sign_in(page, base: str, username: str, password: str = "demo-2026") -> None:

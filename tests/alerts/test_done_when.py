@@ -13,12 +13,13 @@ import json
 import subprocess
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.alerts.test_cap import cap_xml
+from tests.conftest import midday_zone
 from tests.player.test_player_browser import open_player, wait_for
 from tests.servers import BIN, PROJECT_ROOT, ControllerProcess, WorkerProcess
 
@@ -27,14 +28,6 @@ TOKEN = "cap-push-token-0123456789"
 STATION = "Ga Phan Thiết"  # BT-PT
 TAN_NGHIA = "Trung tâm thị trấn Tân Nghĩa"  # BT-HT
 PT_CONTACTS, HT_CONTACTS = 30, 150
-
-
-def _midday_zone() -> str:
-    """A zone where it is about noon now: the workers run on the real clock, and promotional SMS go out only
-    between 07:00 and 22:00 local time."""
-    offset = 12 - datetime.now(UTC).hour
-    offset = offset - 24 if offset > 14 else offset
-    return "Etc/GMT" + (f"+{-offset}" if offset < 0 else f"-{offset}")
 
 
 class UrgentWorker(WorkerProcess):
@@ -69,7 +62,7 @@ def test_a_cap_alert_for_one_district_while_a_big_campaign_sends(app, chromium, 
     from sms.jobs import start_campaign
     from sms.models import Campaign
 
-    env = dict(service_env, SIGNAGE_TIMEZONE=_midday_zone(), SMS_GATEWAY="outbox", SMS_THROTTLE="1",
+    env = dict(service_env, SIGNAGE_TIMEZONE=midday_zone(), SMS_GATEWAY="outbox", SMS_THROTTLE="1",
                SMS_RATE_MPS="25", SMS_RATE_SPS="100", SMS_BATCH_SIZE="20", ALERTS_CAP_TOKEN=TOKEN)
     processes = [ControllerProcess(env).start(), WorkerProcess(env).start(), UrgentWorker(env).start()]
     controller = processes[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +54,12 @@ def serve_env(tmp_path) -> dict[str, str]:
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
     return subprocess.Popen([str(BIN / "flask"), "serve", "--bind", f"127.0.0.1:{port}"], env=env,
                             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture
+def without_public_url(serve_env) -> None:
+    """PUBLIC_BASE_URL unset (asked before `running`, so the controller starts without it)."""
+    serve_env.pop("PUBLIC_BASE_URL", None)
 
 
 @pytest.fixture
@@ -112,3 +119,30 @@ def test_a_busy_address_is_refused_before_anything_starts(running, serve_env, tm
     assert f"127.0.0.1:{port} is already in use" in output
     assert not (tmp_path / "other" / "redis.sock").exists()
     assert _page(port) == 200
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+
+
+def test_served_on_another_port_every_process_links_to_that_port(without_public_url, running):
+    """Issue 12, "dead links on every poster and SMS": with PUBLIC_BASE_URL unset, `flask serve --bind
+    HOST:PORT` (what `make run BIND=…` runs) hands gunicorn (which draws the QR codes) and the worker (which
+    writes the SMS opt-out links) the address it serves, not the default http://127.0.0.1:8000."""
+    proc, port = running
+    deadline = time.monotonic() + 20
+    while True:  # the worker starts beside gunicorn, maybe a moment later
+        children = {pid: _cmdline(pid) for pid in _descendants(proc.pid) if _alive(pid)}
+        gunicorn = [pid for pid, cmd in children.items() if "gunicorn" in cmd]
+        workers = [pid for pid, cmd in children.items() if " worker" in cmd and "gunicorn" not in cmd]
+        if (gunicorn and workers) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert gunicorn and workers, children
+    for pid in gunicorn + workers:
+        assert _environ(pid).get("PUBLIC_BASE_URL") == f"http://127.0.0.1:{port}", children[pid]
