@@ -98,7 +98,7 @@ class ControllerProcess:
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "--bind",
              f"127.0.0.1:{self.port}", "wsgi:app"],
-            env=env, cwd=PROJECT_ROOT,
+            env=env, cwd=PROJECT_ROOT, start_new_session=True,  # its own group: stop() can end the workers too
         )
         wait_for_port(self.port, self.proc)
         return self
@@ -113,6 +113,11 @@ class ControllerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc:
+            try:  # a master killed above leaves its workers behind: they would hold the port and the test's pipes
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 class WorkerProcess:

@@ -33,11 +33,26 @@ def open_player(chromium, base: str, size: tuple[int, int], *, speed: float = 1,
 
 
 def wait_for(page, expression: str, timeout_s: float = 15, arg=None):
-    """Until `expression` (a JS expression, or a function taking `arg`) is true. An expression is passed as a
-    function: Playwright polls a bare expression with eval, which the player's CSP (no unsafe-eval) refuses."""
+    """Until `expression` (a JS expression, or a function taking `arg`) is true; a promise it gives is awaited
+    ("window.__player.store.count('play').then(n => n === 0)"). Polled with `page.evaluate`, which awaits
+    promises — Playwright's wait_for_function would take the promise itself as true and return at once — and
+    as a function: a bare expression is evaluated with eval, which the player's CSP (no unsafe-eval) refuses.
+    A page reloading meanwhile (the player does when its code changes) is asked again."""
+    from playwright.sync_api import Error
+
     if not expression.lstrip().startswith(("(", "function")):
         expression = f"() => ({expression})"
-    page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000, polling=100)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except Error as exc:
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout_s} s: {expression}")
+        time.sleep(0.1)
 
 
 def stats(page) -> dict:
