@@ -36,11 +36,14 @@ venv-dev: $(VENV)/.dev
 # Debian packages: fonts for slides and reports (those of the default CONTENT_LANGUAGES; fontconfig's fc-match
 # and fc-query find them and tell what each covers), Pango for the PDF reports (WeasyPrint), FFmpeg (ffprobe reads
 # every uploaded video, ffmpeg makes its poster frame), nginx with the nchan module (`flask players push-proxy`
-# pushes alerts and commands to the players over server-sent events; Debian's own nginx service is not used);
+# pushes alerts and commands to the players over server-sent events; Debian's own nginx service, which would
+# serve its welcome page on port 80, is stopped and disabled when this installs it);
 # Chromium, PostgreSQL, zbar and poppler (pdftotext reads the PDF reports) for the tests.
 system-run:
 	@need=""; for p in fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 ffmpeg nginx libnginx-mod-nchan; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
-	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi
+	if [ -n "$$need" ]; then $(RUN_APT) apt-get update -qq && $(RUN_APT) apt-get install -y -qq $$need; fi; \
+	case "$$need" in *" nginx"*) echo "Stopping Debian's own nginx service (the push proxy runs its own nginx)"; \
+	  $(RUN_APT) sh -c 'systemctl disable --now nginx || service nginx stop' >/dev/null 2>&1 || true;; esac
 
 system-test: system-run
 	@need=""; for p in chromium postgresql libzbar0 poppler-utils; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
