@@ -41,15 +41,28 @@ def record(redis, screen_id: int, reports: list[tuple[int, int]], received_ms: i
     wins). Returns how many were new, and the alerts whose database write must be queued (`queue_persist`):
     those with new reports and no write queued yet. Takes the Redis client: the players' WSGI fast path calls
     it outside any app context."""
-    if not reports:
+    return record_many(redis, [(screen_id, reports)], received_ms)
+
+
+def record_many(redis, batch: list[tuple[int, list[tuple[int, int]]]], received_ms: int) -> tuple[int, list[int]]:
+    """`record` for the reports of several screens ((screen id, reports) pairs) in two round trips whatever
+    their number (players.push_acks records the acknowledgements nchan collected in batches)."""
+    flat = [(screen_id, alert_id, shown_ms) for screen_id, reports in batch for alert_id, shown_ms in reports]
+    if not flat:
         return 0, []
     pipe = redis.pipeline(transaction=False)
-    for alert_id, shown_ms in reports:
+    for screen_id, alert_id, shown_ms in flat:
         pipe.hsetnx(_key(alert_id), str(screen_id), f"{int(shown_ms)},{received_ms}")
+    for alert_id in sorted({alert_id for _screen, alert_id, _shown in flat}):
         pipe.expire(_key(alert_id), TTL_S)
-    added = pipe.execute()[::2]
-    new = sorted({alert_id for (alert_id, _shown), was_new in zip(reports, added, strict=True) if was_new})
-    due = [alert_id for alert_id in new if redis.set(_gate(alert_id), received_ms, nx=True, ex=60)]
+    added = pipe.execute()[:len(flat)]
+    new = sorted({alert_id for (_screen, alert_id, _shown), was_new in zip(flat, added, strict=True) if was_new})
+    due = []
+    if new:
+        gates = redis.pipeline(transaction=False)
+        for alert_id in new:
+            gates.set(_gate(alert_id), received_ms, nx=True, ex=60)
+        due = [alert_id for alert_id, opened in zip(new, gates.execute(), strict=True) if opened]
     return sum(1 for a in added if a), due
 
 

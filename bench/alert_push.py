@@ -4,12 +4,15 @@ front of the controller under gunicorn with the `make run` settings, all on loop
 
 A simulated player is what the browser player does on the wire once it knows its stream: it holds
 `GET /push/sub/<channel>` open (one asyncio process holds thousands), applies each message, acknowledges an
-alert it has not acknowledged yet (`POST /alerts/ack` through nginx, keep-alive connections shared by the
-process) and polls `/alerts` with its ETag every PLAYER_PUSH_POLL_S (30 s, a random phase) as the consistency
-check. (Its channel comes from `players.alerts.push_part`, what its first poll would have answered: 10,000
-first polls are start-up, not the alert.) 3 real headless Chromium players open the player page through
-nginx as well. Measured from the moment `raise_alert` is called: each simulated player's glass (the message
-received, the player's clock = the bench's), and each acknowledgement as the controller recorded it.
+alert it has not acknowledged yet as the player does while its stream is open (`POST <ack_url>` with
+`{"channel", "acks"}`: nginx + nchan take it, the consumer of `flask players push-proxy` records it —
+players.push_acks; keep-alive connections shared by the process) and polls `/alerts` with its ETag every
+PLAYER_PUSH_POLL_S (30 s, a random phase) as the consistency check. (Its channel and ack URL come from
+`players.alerts.push_part`, what its first poll would have answered: 10,000 first polls are start-up, not the
+alert.) 3 real headless Chromium players open the player page through nginx as well. nginx and the consumer
+run as `flask players push-proxy` runs them (the command itself). Measured from the moment `raise_alert` is
+called: each simulated player's glass (the message received, the player's clock = the bench's), and each
+acknowledgement as the server recorded it (the consumer's clock when it recorded it).
 
     .venv/bin/python bench/alert_push.py [--players 10000] [--procs 2] [--chromium 3] [--ack-conns 24]
 
@@ -32,7 +35,7 @@ import time
 
 from alert_to_glass import CHROMIUM, CHROMIUM_ARGS, Conn
 from fleet_polling import create_fleet
-from player_bench_env import BenchEnv, free_port, gunicorn_settings, pair_screen, percentile
+from player_bench_env import BIN, ROOT, BenchEnv, free_port, gunicorn_settings, pair_screen, percentile
 
 
 def _raise_nofile() -> int:
@@ -43,7 +46,7 @@ def _raise_nofile() -> int:
 
 async def _players(port: int, players: list[tuple[int, str, str, str]], ack_conns: int, check_s: float,
                    connected, stop, out) -> None:
-    """players: (screen id, token, stream path, current ETag)."""
+    """players: (screen id, token, stream path, acknowledgement path, current ETag)."""
     pool: asyncio.Queue = asyncio.Queue()
     for _ in range(ack_conns):
         pool.put_nowait(Conn("127.0.0.1", port))
@@ -63,17 +66,17 @@ async def _players(port: int, players: list[tuple[int, str, str, str]], ack_conn
         finally:
             pool.put_nowait(conn)
 
-    async def acknowledge(auth: dict, ids: list[int]) -> None:
+    async def acknowledge(ack_path: str, ids: list[int]) -> None:
         shown = int(time.time() * 1000)
-        body = json.dumps({"acks": [{"alert_id": i, "shown_at_ms": shown} for i in ids]}).encode()
+        body = json.dumps({"channel": ack_path.rsplit("/", 1)[1],
+                           "acks": [{"alert_id": i, "shown_at_ms": shown} for i in ids]}).encode()
         try:
-            status, _tag, _data = await call("POST", "/api/player/v1/alerts/ack",
-                                             dict(auth, **{"Content-Type": "application/json"}), body)
-            stats["acks" if status == 200 else "ack_errors"] += 1
+            status, _tag, _data = await call("POST", ack_path, {"Content-Type": "text/plain"}, body)
+            stats["acks" if 200 <= status < 300 else "ack_errors"] += 1
         except (OSError, asyncio.IncompleteReadError, ValueError):
             stats["ack_errors"] += 1
 
-    async def player(screen_id: int, token: str, path: str, etag: str) -> None:
+    async def player(screen_id: int, token: str, path: str, ack_path: str, etag: str) -> None:
         auth = {"Authorization": f"Bearer {token}"}
         state = {"etag": etag, "acked": set()}
 
@@ -127,7 +130,7 @@ async def _players(port: int, players: list[tuple[int, str, str, str]], ack_conn
                 if new:
                     stats["glass"].setdefault(screen_id, time.time())
                     state["acked"].update(new)
-                    asyncio.ensure_future(acknowledge(auth, new))
+                    asyncio.ensure_future(acknowledge(ack_path, new))
         except (OSError, asyncio.IncompleteReadError, ValueError):
             stats["errors"] += 1
         finally:
@@ -165,7 +168,6 @@ def main() -> None:
         from alerts.service import publish, raise_alert
         from players import commands, push
         from players.alerts import push_part
-        from players.cli import nginx_command, plan, write_config
         from signage.extensions import db
         from signage.models import Region, Screen
         from signage.redis_client import get_redis
@@ -181,15 +183,15 @@ def main() -> None:
         bodies = push.answers(get_redis(), env.app.config, ids, int(time.time() * 1000), publish_missing=False)
         players = []
         for sid, token in fleet:
-            url = json.loads(b"{" + push_part(env.app.config, sid)[1:] + b"}")["push"]["url"]
-            players.append((sid, token, url, f'"a{sid}-{json.loads(bodies[sid])["version"]}"'))
+            part = json.loads(b"{" + push_part(env.app.config, sid)[1:] + b"}")["push"]
+            players.append((sid, token, part["url"], part["ack_url"], f'"a{sid}-{json.loads(bodies[sid])["version"]}"'))
         print(f"set-up: {args.players} screens with tokens, control payloads and channels in "
               f"{time.time() - started:.1f} s")
 
         addr = env.start_gunicorn()
-        proxy = plan(env.app.config, bind=f"127.0.0.1:{proxy_port}", upstream=addr, publish=None,
-                     folder=env.tmp / "push-proxy")
-        nginx = subprocess.Popen(nginx_command(write_config(env.app, proxy)), stderr=subprocess.DEVNULL)
+        nginx = subprocess.Popen([str(BIN / "flask"), "players", "push-proxy", "--bind", f"127.0.0.1:{proxy_port}",
+                                  "--upstream", addr], env=env.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
         try:
             _run(args, env, nginx, proxy_port, players, real, real_tokens, check_s, hard, acks, raise_alert,
                  push, db, Region)
@@ -292,7 +294,12 @@ def _run(args, env, nginx, port, players, real, real_tokens, check_s, hard, acks
           f"{total('errors')}, acknowledgements {total('acks')} (errors {total('ack_errors')}), consistency polls "
           f"{total('polls')} ({total('poll_200')} answered 200), requests unanswered in 10 s {total('timeouts')}")
     print(f"Chromium: {shown_in_browser} of {len(real)} showing the alert; alert polls since start {browser_polls}")
-    print(f"acknowledged: {len(found)} of {expected}")
+    from players import push_acks
+    from signage.redis_client import get_redis
+
+    recorded, dropped = (int(get_redis().get(key) or 0) for key in (push_acks.RECORDED_KEY, push_acks.DROPPED_KEY))
+    print(f"acknowledged: {len(found)} of {expected}; through nchan: {recorded} messages recorded by the consumer, "
+          f"{dropped} dropped")
     print(line("alert to glass (message received), simulated", glass) + "   (aim: p99 <= 5 s)")
     print(line("alert to acknowledgement recorded, simulated", sim_ack))
     print(line("alert to acknowledgement recorded, Chromium ", chromium_ack))

@@ -101,14 +101,18 @@ def push_channel(secret: str, screen_id: int) -> str:
 
 
 def push_part(config, screen_id: int) -> bytes:
-    """`,"push":{"url": <the screen's server-sent events>, "poll_s": <poll interval while they flow>}` for the
-    poll's answer when push is set up (PLAYER_PUSH_PUBLISH_URL and PLAYER_PUSH_SUBSCRIBE_URL), else nothing."""
+    """`,"push":{"url": <the screen's server-sent events>, "poll_s": <poll interval while they flow>,
+    "ack_url": <where to POST acknowledgements while they flow>}` for the poll's answer when push is set up
+    (PLAYER_PUSH_PUBLISH_URL and PLAYER_PUSH_SUBSCRIBE_URL), else nothing; `ack_url` (players.push_acks) only
+    when PLAYER_PUSH_ACK_URL is set."""
     base = config["PLAYER_PUSH_SUBSCRIBE_URL"]
     if not base or not config["PLAYER_PUSH_PUBLISH_URL"]:
         return b""
-    url = f"{base.rstrip('/')}/{push_channel(config['SECRET_KEY'], screen_id)}"
-    return b',"push":{"url":%s,"poll_s":%s}' % (json.dumps(url).encode(),
-                                                 repr(float(config["PLAYER_PUSH_POLL_S"])).encode())
+    channel = push_channel(config["SECRET_KEY"], screen_id)
+    ack_base = config["PLAYER_PUSH_ACK_URL"]
+    ack = b',"ack_url":%s' % json.dumps(f"{ack_base.rstrip('/')}/{channel}").encode() if ack_base else b""
+    return b',"push":{"url":%s,"poll_s":%s%s}' % (json.dumps(f"{base.rstrip('/')}/{channel}").encode(),
+                                                   repr(float(config["PLAYER_PUSH_POLL_S"])).encode(), ack)
 
 
 def fast_answer(app: Flask, redis: Redis, token: str | None, if_none_match: str | None):

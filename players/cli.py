@@ -1,5 +1,7 @@
 """`flask players push-proxy`: Debian's nginx with the nchan module in front of the controller, in the foreground —
-the players' server-sent events (players.push), nchan's publisher on loopback, everything else proxied.
+the players' server-sent events (players.push) and acknowledgements (players.push_acks), nchan's publisher on
+loopback, everything else proxied — with the acknowledgements' consumer running in this process beside nginx (a
+child: the command ends when nginx does, and stops nginx when it is stopped).
 
 The configuration is rendered from templates/players/nginx-push.conf into `<instance>/push-proxy/` (with the
 pid file and nginx's temporary folders) at each start. The paths come from the settings the controller uses —
@@ -14,6 +16,8 @@ import pwd
 import re
 import resource
 import shutil
+import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +26,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from players import push_acks
 from signage.config import is_loopback
 
 players_cli = AppGroup("players", help="Players: the push proxy (server-sent events through nginx + nchan).")
@@ -31,6 +36,7 @@ NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
 DEFAULT_PUBLISH = "127.0.0.1:8081"
 DEFAULT_PUBLISH_PATH = "/pub"
 DEFAULT_SUBSCRIBE_PATH = "/push/sub"
+DEFAULT_ACK_PATH = "/push/ack"
 TEMP_FOLDERS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 _PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 
@@ -46,6 +52,7 @@ class ProxyPlan:
     publish: str
     publish_path: str
     subscribe_path: str
+    ack_path: str
     folder: Path
 
 
@@ -69,6 +76,7 @@ def plan(config, *, bind: str, upstream: str, publish: str | None, folder: Path)
                      publish_path=_path(publish_url, DEFAULT_PUBLISH_PATH, "PLAYER_PUSH_PUBLISH_URL"),
                      subscribe_path=_path(config["PLAYER_PUSH_SUBSCRIBE_URL"], DEFAULT_SUBSCRIBE_PATH,
                                           "PLAYER_PUSH_SUBSCRIBE_URL"),
+                     ack_path=_path(config["PLAYER_PUSH_ACK_URL"], DEFAULT_ACK_PATH, "PLAYER_PUSH_ACK_URL"),
                      folder=folder)
 
 
@@ -88,7 +96,9 @@ def write_config(app: Flask, proxy: ProxyPlan, *, worker_connections: int = 2000
         worker_processes="auto", worker_connections=worker_connections, nofile=nofile,
         shared_memory="128m", bind=proxy.bind, upstream=proxy.upstream, publish=proxy.publish,
         publish_path=proxy.publish_path, subscribe_path=proxy.subscribe_path,
-        max_body=app.config["MAX_CONTENT_LENGTH"],
+        max_body=app.config["MAX_CONTENT_LENGTH"], ack_path=proxy.ack_path, ack_group=push_acks.GROUP,
+        ack_channel=push_acks.CHANNEL, ack_buffer=push_acks.BUFFER, ack_timeout_s=push_acks.KEPT_S,
+        ack_ping_s=push_acks.PING_S,
     )
     conf = proxy.folder / "nginx.conf"
     conf.write_text(text, encoding="utf-8")
@@ -111,7 +121,8 @@ def nginx_command(conf: Path) -> list[str]:
               help=f"nchan's publisher, loopback only [default: PLAYER_PUSH_PUBLISH_URL's, else {DEFAULT_PUBLISH}]")
 @click.option("--check", is_flag=True, help="Write and test the configuration (nginx -t), then stop.")
 def push_proxy(bind: str, upstream: str, publish: str | None, check: bool) -> None:
-    """Run nginx + nchan in the foreground in front of the controller (Ctrl-C stops it)."""
+    """Run nginx + nchan in the foreground in front of the controller, and record the players' acknowledgements
+    nchan collects (Ctrl-C stops both)."""
     app = current_app._get_current_object()
     try:
         proxy = plan(app.config, bind=bind, upstream=upstream, publish=publish,
@@ -128,8 +139,32 @@ def push_proxy(bind: str, upstream: str, publish: str | None, check: bool) -> No
                    "(X-Forwarded-For) and not the proxy's.", err=True)
     if check:
         os.execv(shutil.which(NGINX) or NGINX, [*command, "-t"])
-    click.echo(f"nginx + nchan on {bind} -> {upstream}; publisher on {proxy.publish}{proxy.publish_path}")
-    os.execv(command[0], command)
+    click.echo(f"nginx + nchan on {bind} -> {upstream}; publisher on {proxy.publish}{proxy.publish_path}; "
+               f"players' acknowledgements at {proxy.ack_path}/<channel>, recorded from "
+               f"{proxy.publish}{proxy.publish_path}/{push_acks.CHANNEL}")
+    raise SystemExit(run_with_consumer(app, command, f"http://{proxy.publish}{proxy.publish_path}"))
+
+
+def run_with_consumer(app: Flask, command: list[str], publish_url: str) -> int:
+    """nginx as a child and the acknowledgements' consumer (players.push_acks, reading beside the publisher at
+    publish_url) in this process until nginx stops: SIGTERM or SIGINT here stops nginx, which ends the command;
+    nginx dying ends it with nginx's exit status."""
+    nginx = subprocess.Popen(command)
+
+    def forward(signum, _frame):
+        if nginx.poll() is None:
+            nginx.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    consumer, thread = push_acks.start(app, publish_url)
+    try:
+        status = nginx.wait()
+    finally:
+        consumer.stop()
+        thread.join(5)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - status if status < 0 else status  # killed by a signal: the shell's 128 + its number
 
 
 def init_app(app: Flask) -> None:

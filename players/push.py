@@ -20,7 +20,8 @@ PLAYER_PUSH_SUBSCRIBE_URL: nothing is pushed or announced to the players, they p
 
 `flask players push-proxy` (players/cli.py) runs Debian's nginx with our configuration
 (templates/players/nginx-push.conf): the subscribers' location, the publisher on loopback only, and every
-other request proxied to the controller.
+other request proxied to the controller. The players' acknowledgements travel the other way through nchan
+too while their streams are open (players.push_acks).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ SETTINGS = (
                  "empty, or PLAYER_PUSH_SUBSCRIBE_URL empty: no push, the players poll"),
     Setting("PLAYER_PUSH_SUBSCRIBE_URL", "",
             help="what the players open for their server-sent events (e.g. /push/sub, through the same proxy)"),
+    Setting("PLAYER_PUSH_ACK_URL", "/push/ack",
+            help="where a player whose stream is open POSTs its acknowledgements, into nchan (players.push_acks; "
+                 "through the same proxy as PLAYER_PUSH_SUBSCRIBE_URL); empty: they go to the controller"),
     Setting("PLAYER_PUSH_POLL_S", 30.0, float,
             "seconds between the alert polls of a player whose push stream is open (a consistency check)"),
     Setting("PLAYER_CAPTURE_INTERVAL_MIN", 15, int, "minutes between the captures each player uploads of its glass"),

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,7 @@ STATION = "Ga Phan Thiết"  # district BT-PT (Phan Thiết)
 TAN_NGHIA = "Trung tâm thị trấn Tân Nghĩa"  # district BT-HT (Hàm Thuận Nam)
 POLL = "/api/player/v1/alerts"
 SUBSCRIBE_PATH = "/push/sub"
+ACCEPTED = (201, 202)  # nchan's publisher: a message taken, with or without a subscriber on the channel
 
 
 class Proxy:
@@ -122,6 +127,31 @@ def pushing(app, monkeypatch, proxy_factory):
     return proxy
 
 
+@pytest.fixture
+def consumer_factory(app):
+    """The acknowledgements' consumer (players.push_acks) in a thread, as `flask players push-proxy` runs it."""
+    from players import push_acks
+
+    running = []
+
+    def _start(proxy: Proxy):
+        consumer, thread = push_acks.start(app, proxy.publish_url)
+        running.append((consumer, thread))
+        return consumer
+
+    def _stop(consumer) -> None:
+        for item in [r for r in running if r[0] is consumer]:
+            consumer.stop()
+            item[1].join(10)
+            assert not item[1].is_alive()
+            running.remove(item)
+
+    _start.stop = _stop
+    yield _start
+    for consumer, _thread in list(running):
+        _stop(consumer)
+
+
 def _screen(name: str):
     from signage.extensions import db
     from signage.models import Screen
@@ -138,6 +168,36 @@ def _subscribe(app, proxy: Proxy, token: str) -> Stream:
     """Poll as the player (the answer names its stream), then open the stream it names."""
     url = _poll(app, token).get_json()["push"]["url"]
     return Stream(proxy.port, url)
+
+
+def _ack_body(channel: str, *alert_ids: int, shown_ms: int = 1_764_000_000_000) -> bytes:
+    return json.dumps({"channel": channel, "acks": [{"alert_id": a, "shown_at_ms": shown_ms} for a in alert_ids]}
+                      ).encode()
+
+
+def _post_ack(port: int, url_path: str, body: bytes) -> int:
+    """POST to nginx's acknowledgement location as a player does (text/plain: no CORS preflight)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("POST", url_path, body=body, headers={"Content-Type": "text/plain"})
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        conn.close()
+
+
+def _acks_of(app, alert_id: int) -> dict:
+    from alerts.acks import acks_for
+
+    with app.app_context():
+        return acks_for(alert_id)
+
+
+def _counter(key: str) -> int:
+    from signage.redis_client import get_redis
+
+    return int(get_redis().get(key) or 0)
 
 
 def _without_time(answer: dict) -> dict:
@@ -165,8 +225,11 @@ def test_the_poll_names_the_screens_stream_only_when_push_is_set_up(app, demo, p
     monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", "http://127.0.0.1:9/pub")
     monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", "/push/sub/")
     push = _poll(app, token).get_json()["push"]
-    assert push == {"url": f"/push/sub/{push_channel('test-secret', screen_id)}",
-                    "poll_s": app.config["PLAYER_PUSH_POLL_S"]}
+    channel = push_channel("test-secret", screen_id)
+    assert push == {"url": f"/push/sub/{channel}", "poll_s": app.config["PLAYER_PUSH_POLL_S"],
+                    "ack_url": f"/push/ack/{channel}"}
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_ACK_URL", "")  # acknowledgements to the controller only
+    assert "ack_url" not in _poll(app, token).get_json()["push"]
 
 
 def test_the_proxys_publisher_listens_on_loopback_only_at_the_path_the_controller_publishes_to(app, tmp_path):
@@ -269,6 +332,149 @@ def test_a_push_after_nginx_restarted_opens_a_fresh_connection(app, demo, paired
     assert (again["sent"], again["failed"]) == (1, 0)
 
 
+# ---------------------------------------------------------------- acknowledgements through nchan
+
+
+def test_an_acknowledgement_posted_to_nchan_is_recorded_for_its_screen_within_a_second(
+        app, demo, paired, pushing, consumer_factory):
+    from alerts.service import raise_alert
+    from players import push_acks
+
+    screen_id, token = paired(STATION)
+    push = _poll(app, token).get_json()["push"]
+    channel = push["ack_url"].rsplit("/", 1)[1]
+    assert channel == push["url"].rsplit("/", 1)[1]
+    consumer_factory(pushing)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    # nginx answers itself: nothing listens behind this proxy (the controller would have been a 502)
+    assert _post_ack(pushing.port, push["ack_url"], _ack_body(channel, alert.id)) in ACCEPTED
+    posted = time.monotonic()
+    _until(lambda: screen_id in _acks_of(app, alert.id), 2, "the acknowledgement was not recorded")
+    assert time.monotonic() - posted < 1.5
+    shown, received = _acks_of(app, alert.id)[screen_id]
+    assert shown == datetime.fromtimestamp(1_764_000_000, UTC) and received > shown
+    _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 2, "the message was not counted")
+    assert _counter(push_acks.DROPPED_KEY) == 0
+
+
+def test_an_acknowledgement_under_a_forged_channel_is_dropped_and_counted(app, demo, paired, pushing, consumer_factory):
+    from alerts.service import raise_alert
+    from players import push_acks
+    from players.alerts import push_channel
+
+    screen_id, _token = paired(STATION)
+    other_id, _other_token = paired(TAN_NGHIA)
+    consumer_factory(pushing)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    mine = push_channel("test-secret", screen_id)
+    forged = [f"s{other_id}-{mine.split('-')[1]}",  # another screen's id with this screen's HMAC
+              f"s{screen_id}-{'0' * 32}", push_channel("another-secret", screen_id), f"s0{mine[1:]}"]
+    for channel in forged:
+        assert _post_ack(pushing.port, f"/push/ack/{channel}", _ack_body(channel, alert.id)) in ACCEPTED
+    # a genuine one after them: once it is recorded, the consumer has read the forged ones
+    assert _post_ack(pushing.port, f"/push/ack/{mine}", _ack_body(mine, alert.id)) in ACCEPTED
+    _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 3, "the genuine acknowledgement was not recorded")
+    assert set(_acks_of(app, alert.id)) == {screen_id}
+    assert _counter(push_acks.DROPPED_KEY) == len(forged)
+
+
+def test_a_malformed_acknowledgement_is_dropped_and_an_oversized_one_refused_by_nginx(
+        app, demo, paired, pushing, consumer_factory):
+    from alerts.service import raise_alert
+    from players import push_acks
+    from players.alerts import push_channel
+
+    screen_id, _token = paired(STATION)
+    other_id, _other_token = paired(TAN_NGHIA)
+    consumer_factory(pushing)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    mine, other = push_channel("test-secret", screen_id), push_channel("test-secret", other_id)
+    path = f"/push/ack/{mine}"
+    malformed = [b"not json", b"[]", b"{" * 5000, json.dumps({"channel": mine}).encode(),
+                 json.dumps({"channel": mine, "acks": [{"alert_id": str(alert.id), "shown_at_ms": 1}]}).encode(),
+                 json.dumps({"acks": [{"alert_id": alert.id, "shown_at_ms": 1}]}).encode()]
+    for body in malformed:
+        assert _post_ack(pushing.port, path, body) in ACCEPTED
+    assert _post_ack(pushing.port, path, _ack_body(mine, alert.id) + b" " * 9000) == 413
+    assert _post_ack(pushing.port, f"/push/ack/{other}", _ack_body(other, alert.id)) in ACCEPTED
+    _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 3, "the well-formed acknowledgement was not recorded")
+    assert set(_acks_of(app, alert.id)) == {other_id}
+    assert _counter(push_acks.DROPPED_KEY) == len(malformed)
+
+
+def test_only_a_post_reaches_the_acknowledgements_channel(app, demo, paired, pushing):
+    """A player cannot read the channel (other screens' acknowledgements) nor delete it."""
+    from players.alerts import push_channel
+
+    screen_id, _token = paired(STATION)
+    path = f"/push/ack/{push_channel('test-secret', screen_id)}"
+    for method in ("GET", "DELETE"):
+        conn = http.client.HTTPConnection("127.0.0.1", pushing.port, timeout=5)
+        conn.request(method, path)
+        assert conn.getresponse().status == 403
+        conn.close()
+    assert _post_ack(pushing.port, "/push/ack/player-acks", b"{}") == 404
+
+
+def test_acknowledgements_kept_while_the_consumer_was_away_are_recorded_once_when_it_starts(
+        app, demo, paired, pushing, consumer_factory):
+    from alerts.service import raise_alert
+    from players import push_acks
+    from players.alerts import push_channel
+
+    screen_id, _token = paired(STATION)
+    other_id, _other_token = paired(TAN_NGHIA)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    mine, other = push_channel("test-secret", screen_id), push_channel("test-secret", other_id)
+    assert _post_ack(pushing.port, f"/push/ack/{mine}", _ack_body(mine, alert.id)) in ACCEPTED  # before any consumer
+    consumer = consumer_factory(pushing)
+    _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 3, "the first consumer did not read the kept message")
+    assert screen_id in _acks_of(app, alert.id)
+    consumer_factory.stop(consumer)
+    assert _post_ack(pushing.port, f"/push/ack/{other}", _ack_body(other, alert.id)) in ACCEPTED
+    time.sleep(0.5)
+    assert other_id not in _acks_of(app, alert.id)
+    consumer_factory(pushing)
+    _until(lambda: other_id in _acks_of(app, alert.id), 3, "the kept message was not recorded")
+    _until(lambda: _counter(push_acks.RECORDED_KEY) >= 2, 2, "the kept message was not counted")
+    time.sleep(0.3)
+    assert _counter(push_acks.RECORDED_KEY) == 2  # resumed after its position: the first message not read again
+
+
+def test_the_push_proxy_command_runs_nginx_with_the_consumer_and_stops_both(app, demo, paired, service_env, tmp_path):
+    from alerts.service import raise_alert
+    from players.alerts import push_channel
+    from tests.conftest import PROJECT_ROOT
+
+    screens = [paired(STATION)[0], paired(TAN_NGHIA)[0]]
+    port, publish_port = free_port(), free_port()
+    env = dict(service_env, PLAYER_PUSH_PUBLISH_URL=f"http://127.0.0.1:{publish_port}/pub",
+               PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, SIGNAGE_INSTANCE=str(tmp_path / "instance"))
+    command = [sys.executable, "-m", "flask", "players", "push-proxy", "--bind", f"127.0.0.1:{port}",
+               "--upstream", f"127.0.0.1:{free_port()}"]
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    for screen_id, stop in zip(screens, ("the command", "nginx"), strict=True):
+        proc = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(port, proc)
+            wait_for_port(publish_port, proc)
+            channel = push_channel("test-secret", screen_id)
+            assert _post_ack(port, f"/push/ack/{channel}", _ack_body(channel, alert.id)) in ACCEPTED
+            _until(lambda sid=screen_id: sid in _acks_of(app, alert.id), 5, "the command's consumer recorded nothing")
+            if stop == "the command":
+                proc.send_signal(signal.SIGTERM)
+            else:  # nginx's master process ends: the command ends with it
+                os.kill(int((tmp_path / "instance" / "push-proxy" / "nginx.pid").read_text()), signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()  # nginx is gone too
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 # ---------------------------------------------------------------- real Chromium players
 
 
@@ -303,9 +509,10 @@ def test_a_message_behind_the_players_version_in_any_part_is_older(module_page):
 
 
 @pytest.mark.browser
-def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_poll(
-        app, chromium, demo, paired, proxy_factory, service_env, monkeypatch):
+def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_poll_and_acknowledges_via_nchan(
+        app, chromium, demo, paired, proxy_factory, consumer_factory, service_env, monkeypatch):
     from alerts.service import raise_alert
+    from players import push_acks
     from tests.player.test_player_browser import open_player, wait_for
 
     screen_id, token = paired(STATION)
@@ -316,6 +523,7 @@ def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_pol
     monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
     monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
     controller.start()
+    consumer_factory(proxy)
     try:
         context, page = open_player(chromium, proxy.url, (960, 540), token=token)
         wait_for(page, "window.__player && window.__player.push.open", 20)
@@ -328,6 +536,10 @@ def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_pol
         assert "Bão số 9" in page.evaluate("document.querySelector('#alert .alert-body').textContent")
         shown, _received = _wait_for_ack(app, alert.id, screen_id)
         assert shown - alert.started_at < timedelta(seconds=5)
+        # through nchan: the consumer recorded it, the player never POSTed to the controller's endpoint
+        _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 2, "the consumer did not count the message")
+        wait_for(page, "window.__player.push.counters.acks === 1", 5)
+        assert page.evaluate("window.__player.alerts.counters.acksSent") == 0
         context.close()
     finally:
         controller.stop()
@@ -360,6 +572,9 @@ def test_when_the_stream_breaks_the_player_polls_again_at_once(
         wait_for(page, "!document.getElementById('alert').hidden", 5)
         assert page.evaluate("window.__player.alerts.counters.polls") >= polls + 2  # polling again, every second
         _wait_for_ack(app, alert.id, screen_id)
+        # no stream, so the acknowledgement went to the controller's endpoint
+        wait_for(page, "window.__player.alerts.counters.acksSent === 1", 5)
+        assert page.evaluate("window.__player.push.counters.acks") == 0
         context.close()
     finally:
         controller.stop()

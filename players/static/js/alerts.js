@@ -12,7 +12,8 @@
 // Where the controller pushes (push.js: the answer names a stream), each pushed message is applied exactly as
 // a 200 answer, its version becomes the poll's ETag, and the poll slows to a consistency check while the
 // stream is open. A poll answer that was on its way while a message arrived is dropped (the message is as
-// new), and a message older than what the player has (a channel's kept message) is ignored.
+// new), and a message older than what the player has (a channel's kept message) is ignored. While the stream is
+// open, acknowledgements go through nchan first (push.js `ack`), to the controller when that fails.
 
 import { call } from './net.js';
 import { readJson, writeJson } from './util.js';
@@ -312,14 +313,23 @@ export class Alerts {
     var unsent = this.unsent;
     var acks = ids.map(function (id) { return { alert_id: parseInt(id, 10), shown_at_ms: unsent[id] }; });
     try {
-      var r = await call('POST', '/alerts/ack', { body: { acks: acks }, timeout: 5000 });
-      if (r.status < 300 || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 429)) {
-        var acked = this.acked;
-        acks.forEach(function (a) { acked[a.alert_id] = a.shown_at_ms; delete unsent[a.alert_id]; });
-        writeJson(ACKED_KEY, acked);
-        if (r.status < 300) this.counters.acksSent += acks.length;
+      if (this.push && await this.push.ack(acks)) {
+        this.markAcked(acks);
+      } else {
+        var r = await call('POST', '/alerts/ack', { body: { acks: acks }, timeout: 5000 });
+        if (r.status < 300 || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 429)) {
+          this.markAcked(acks);
+          if (r.status < 300) this.counters.acksSent += acks.length;
+        }
       }
     } catch (e) { /* offline: the next poll tries again */ }
     this.acking = false;
+  }
+
+  markAcked(acks) {
+    var acked = this.acked;
+    var unsent = this.unsent;
+    acks.forEach(function (a) { acked[a.alert_id] = a.shown_at_ms; delete unsent[a.alert_id]; });
+    writeJson(ACKED_KEY, acked);
   }
 }
