@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 
-from alert_to_glass import CHROMIUM, CHROMIUM_ARGS, Conn
+from alert_to_glass import CHROMIUM, CHROMIUM_ARGS, Conn, open_players
 from fleet_polling import create_fleet
 from player_bench_env import BIN, ROOT, BenchEnv, free_port, gunicorn_settings, pair_screen, percentile
 
@@ -72,7 +72,7 @@ async def _players(port: int, players: list[tuple[int, str, str, str]], ack_conn
                            "acks": [{"alert_id": i, "shown_at_ms": shown} for i in ids]}).encode()
         try:
             status, _tag, _data = await call("POST", ack_path, {"Content-Type": "text/plain"}, body)
-            stats["acks" if 200 <= status < 300 else "ack_errors"] += 1
+            stats["acks" if status == 201 else "ack_errors"] += 1  # 201: the consumer read it (push.js)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             stats["ack_errors"] += 1
 
@@ -239,15 +239,7 @@ def _run(args, env, nginx, port, players, real, real_tokens, check_s, hard, acks
     push.push_screens = measured
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        pages = []
-        for token in real_tokens:
-            context = browser.new_context(viewport={"width": 960, "height": 540})
-            context.add_init_script(f"localStorage.setItem('signage.player.token', {json.dumps(token)})")
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{port}/play")
-            pages.append(page)
-        for page in pages:
-            page.wait_for_function("() => window.__player && window.__player.push.open", timeout=30_000)
+        pages = open_players(browser, f"http://127.0.0.1:{port}", real_tokens, "window.__player.push.open")
         time.sleep(args.warmup)
 
         root = db.session.scalars(db.select(Region).where(Region.parent_id.is_(None))).first()

@@ -28,6 +28,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"]
 
 
+def open_players(browser, base_url: str, tokens: list[str], ready: str) -> list:
+    """One paired Chromium player page per token at `<base_url>/play` (960x540), each waited on until the
+    JavaScript condition `ready` holds (e.g. its alert polls have started)."""
+    pages = []
+    for token in tokens:
+        context = browser.new_context(viewport={"width": 960, "height": 540})
+        context.add_init_script(f"localStorage.setItem('signage.player.token', {json.dumps(token)})")
+        page = context.new_page()
+        page.goto(f"{base_url}/play")
+        pages.append(page)
+    for page in pages:
+        page.wait_for_function(f"() => window.__player && {ready}", timeout=30_000)
+    return pages
+
+
 class Conn:
     """A minimal HTTP/1.1 keep-alive client connection (asyncio streams): enough for GET/POST with small bodies."""
 
@@ -160,16 +175,7 @@ def main() -> None:
 
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            pages = []
-            for token in real_tokens:
-                context = browser.new_context(viewport={"width": 960, "height": 540})
-                context.add_init_script(f"localStorage.setItem('signage.player.token', {json.dumps(token)})")
-                page = context.new_page()
-                page.goto(f"http://{addr}/play")
-                pages.append(page)
-            for page in pages:
-                page.wait_for_function("() => window.__player && window.__player.alerts.counters.polls >= 2",
-                                       timeout=30_000)
+            pages = open_players(browser, f"http://{addr}", real_tokens, "window.__player.alerts.counters.polls >= 2")
             time.sleep(args.warmup)
 
             t0 = raised.value = time.time()

@@ -72,6 +72,22 @@ def blank_rules(screen: Screen) -> list[BlankHours]:
         .order_by(BlankHours.starts, BlankHours.id)))
 
 
+def region_rules(region: Region) -> list[BlankHours]:
+    """The blank hours that apply to every screen of a region: set on it or on a region above it."""
+    return list(db.session.scalars(select(BlankHours).where(
+        BlankHours.region_id.in_(_ancestors(region.path, region.id))).order_by(BlankHours.starts, BlankHours.id)))
+
+
+def rules_below(region: Region) -> list[BlankHours]:
+    """The blank hours set on a region below this one, or on one of the screens of its subtree."""
+    below = select(Region.id).where(Region.path.startswith(region.path), Region.id != region.id)
+    screens = select(Screen.id).join(Region, Region.id == Screen.region_id).where(
+        Region.path.startswith(region.path), Screen.retired_at.is_(None))
+    return list(db.session.scalars(select(BlankHours).where(or_(
+        BlankHours.region_id.in_(below), BlankHours.screen_id.in_(screens)))
+        .order_by(BlankHours.starts, BlankHours.id)))
+
+
 def payloads(screen_ids: list[int], now_ms: int) -> dict[int, dict]:
     """The control payload of each screen, in a handful of queries whatever the number of screens."""
     since = utcnow() - timedelta(seconds=COMMAND_TTL_S)

@@ -1,6 +1,8 @@
 """Operator side of looking after a screen in the field: its captures (what the glass showed, from the
 player), remote commands and blank hours — a card on the screen's page (`add_panel(app, "screen", ...)`)
-and the routes behind it.
+and the routes behind it — and the blank hours page (`/players/blank-hours?region=<id>`): every dark period
+that applies in a region (set on it, inherited from above, set below it on a region or a screen), added and
+removed there for a whole region.
 
 Scoped like every operator view: the screen (or region) comes through `get_scoped_or_404` /
 `require_region_in_scope`, so a district operator who edits an id in a URL or a form gets 404 (a screen or
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,8 +28,8 @@ from players.views import _screen_page
 from signage.extensions import db
 from signage.forms import FlaskForm
 from signage.models import Region, Screen
-from signage.registry import add_panel
-from signage.scoping import get_scoped_or_404, require_region_in_scope
+from signage.registry import add_nav, add_panel
+from signage.scoping import get_scoped_or_404, require_region_in_scope, scoped_regions
 from signage.timeutil import local_tz, utcnow
 
 bp = Blueprint("player_health", __name__, url_prefix="/players", template_folder="templates")
@@ -108,10 +110,9 @@ def region_blank_hours(region_id: int, screen_id: int):
     return _screen_page(screen)
 
 
-@bp.post("/blank-hours/<int:rule_id>/delete/from-screen/<int:screen_id>")
-@login_required
-def delete_blank_hours(rule_id: int, screen_id: int):
-    screen = get_scoped_or_404(Screen, screen_id)
+def _remove_blank_hours(rule_id: int) -> BlankHours:
+    """Remove a rule the operator may change: its screen or region in their scope (404 otherwise, as for any
+    record of another district)."""
     rule = db.session.get(BlankHours, rule_id)
     if rule is None:
         abort(404)
@@ -123,7 +124,50 @@ def delete_blank_hours(rule_id: int, screen_id: int):
         abort(400)
     commands.delete_blank_hours(rule)
     flash(_("Blank hours removed."), "success")
+    return rule
+
+
+@bp.post("/blank-hours/<int:rule_id>/delete/from-screen/<int:screen_id>")
+@login_required
+def delete_blank_hours(rule_id: int, screen_id: int):
+    screen = get_scoped_or_404(Screen, screen_id)
+    _remove_blank_hours(rule_id)
     return _screen_page(screen)
+
+
+def _blank_hours_page(region_id: int):
+    return redirect(url_for("player_health.blank_hours", region=region_id))
+
+
+@bp.get("/blank-hours")
+@login_required
+def blank_hours():
+    """The blank hours that apply in a region of the operator's (default: the whole of their scope)."""
+    region = require_region_in_scope(request.args.get("region", type=int) or current_user.region_id)
+    applying = commands.region_rules(region)
+    below = commands.rules_below(region)
+    screens = {s.id: s for s in db.session.scalars(select(Screen).where(
+        Screen.id.in_([r.screen_id for r in below if r.screen_id])))}
+    return render_template("players/blank_hours.html", region=region, regions=scoped_regions(),
+                           applying=applying, below=below, screens=screens,
+                           form=BlankHoursForm(prefix="blank"), screen_count=len(commands.screens_under(region)))
+
+
+@bp.post("/blank-hours")
+@login_required
+def add_region_blank_hours():
+    region = require_region_in_scope(request.form.get("region", type=int))
+    _add_blank_hours(BlankHoursForm(prefix="blank"), region=region)
+    return _blank_hours_page(region.id)
+
+
+@bp.post("/blank-hours/<int:rule_id>/delete")
+@login_required
+def remove_blank_hours(rule_id: int):
+    back = db.session.get(Region, request.form.get("region", type=int) or current_user.region_id)
+    _remove_blank_hours(rule_id)
+    in_scope = back is not None and current_user.region.contains(back)
+    return _blank_hours_page(back.id if in_scope else current_user.region_id)
 
 
 def _local(value):
@@ -154,3 +198,4 @@ def health_panel(screen: Screen) -> Markup:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_panel(app, "screen", health_panel)
+    add_nav(app, "player_health.blank_hours", _l("Blank hours"), group="screens", order=27)

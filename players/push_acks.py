@@ -5,7 +5,9 @@ Where push is set up (players.push) and PLAYER_PUSH_ACK_URL is set, the poll's `
 open POSTs its acknowledgements there as `{"channel": "<its channel>", "acks": [...]}` (the controller's
 acknowledgement body plus the channel); nginx answers at once (templates/players/nginx-push.conf) and appends
 the body to ONE channel (`CHANNEL`, in its own group `GROUP`) that keeps up to BUFFER messages for KEPT_S. A
-player that gets anything but a 2xx sends the same acknowledgements to POST /api/player/v1/alerts/ack instead.
+player that gets anything but nchan's 201 (a subscriber — this consumer — is reading the channel) sends the same
+acknowledgements to POST /api/player/v1/alerts/ack too: a 202 means kept with nobody reading (the consumer is
+down), and a message kept longer than KEPT_S or beyond BUFFER would be lost.
 
 `Consumer` (run by `flask players push-proxy` beside nginx) reads that channel as server-sent events from
 nchan's loopback server and handles whatever each read brought as one batch (`handle`):

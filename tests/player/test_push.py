@@ -26,6 +26,7 @@ TAN_NGHIA = "Trung tâm thị trấn Tân Nghĩa"  # district BT-HT (Hàm Thuậ
 POLL = "/api/player/v1/alerts"
 SUBSCRIBE_PATH = "/push/sub"
 ACCEPTED = (201, 202)  # nchan's publisher: a message taken, with or without a subscriber on the channel
+READ, UNREAD = 201, 202  # taken while the consumer reads the channel / kept with nobody reading it
 
 
 class Proxy:
@@ -137,6 +138,7 @@ def consumer_factory(app):
     def _start(proxy: Proxy):
         consumer, thread = push_acks.start(app, proxy.publish_url)
         running.append((consumer, thread))
+        _until(lambda: consumer.counters["connects"] >= 1, 5, "the consumer did not subscribe")
         return consumer
 
     def _stop(consumer) -> None:
@@ -416,6 +418,24 @@ def test_only_a_post_reaches_the_acknowledgements_channel(app, demo, paired, pus
     assert _post_ack(pushing.port, "/push/ack/player-acks", b"{}") == 404
 
 
+def test_nchan_answers_201_only_while_the_consumer_reads_which_is_what_the_player_trusts(
+        app, demo, paired, pushing, consumer_factory):
+    """push.js counts an acknowledgement sent through nchan only on a 201; on a 202 (kept, nobody reading: the
+    consumer is down) it sends it to the controller as well."""
+    from alerts.service import raise_alert
+    from players.alerts import push_channel
+
+    screen_id, _token = paired(STATION)
+    alert = raise_alert(region_id=demo["BT"].id, messages={"vi": "Bão số 9."})
+    channel = push_channel("test-secret", screen_id)
+    assert _post_ack(pushing.port, f"/push/ack/{channel}", _ack_body(channel, alert.id)) == UNREAD
+    consumer = consumer_factory(pushing)
+    assert _post_ack(pushing.port, f"/push/ack/{channel}", _ack_body(channel, alert.id)) == READ
+    consumer_factory.stop(consumer)
+    _until(lambda: _post_ack(pushing.port, f"/push/ack/{channel}", _ack_body(channel, alert.id)) == UNREAD, 3,
+           "nchan still answers as if the stopped consumer were reading")
+
+
 def test_acknowledgements_kept_while_the_consumer_was_away_are_recorded_once_when_it_starts(
         app, demo, paired, pushing, consumer_factory):
     from alerts.service import raise_alert
@@ -540,6 +560,37 @@ def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_pol
         _until(lambda: _counter(push_acks.RECORDED_KEY) == 1, 2, "the consumer did not count the message")
         wait_for(page, "window.__player.push.counters.acks === 1", 5)
         assert page.evaluate("window.__player.alerts.counters.acksSent") == 0
+        context.close()
+    finally:
+        controller.stop()
+
+
+@pytest.mark.browser
+def test_with_no_consumer_reading_the_player_acknowledges_through_the_controller(
+        app, chromium, demo, paired, proxy_factory, service_env, monkeypatch):
+    """nginx keeps the acknowledgement (202) but nothing records it: the live board must not wait for a consumer
+    that is down, so the player sends it to the controller's endpoint too."""
+    from alerts.service import raise_alert
+    from tests.player.test_player_browser import open_player, wait_for
+
+    screen_id, token = paired(STATION)
+    controller = _controller(service_env, PLAYER_ALERT_POLL_S="60", PLAYER_PUSH_POLL_S="60",
+                             PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, BEHIND_PROXY="1")
+    proxy = proxy_factory(controller.port)
+    controller.env["PLAYER_PUSH_PUBLISH_URL"] = proxy.publish_url
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
+    controller.start()
+    try:
+        context, page = open_player(chromium, proxy.url, (960, 540), token=token)
+        wait_for(page, "window.__player && window.__player.push.open", 20)
+        alert = raise_alert(region_id=demo["BT"].id, severity="extreme", messages={"vi": "Bão số 9 đổ bộ."})
+        wait_for(page, "!document.getElementById('alert').hidden", 5)
+        shown, _received = _wait_for_ack(app, alert.id, screen_id, 5)
+        assert shown - alert.started_at < timedelta(seconds=5)
+        wait_for(page, "window.__player.alerts.counters.acksSent === 1", 5)
+        assert page.evaluate("window.__player.push.counters.acks") == 0
+        assert page.evaluate("window.__player.push.counters.ackErrors") == 1
         context.close()
     finally:
         controller.stop()

@@ -7,7 +7,9 @@
 //
 // While the stream is open, acknowledgements go to nchan as well (`ack`: POST `ack_url` with
 // `{"channel": <the screen's channel, the URL's last part>, "acks": [...]}`, players/push_acks.py), so nginx
-// answers the herd after an alert at once; anything but a 2xx leaves them to the controller's endpoint.
+// answers the herd after an alert at once. Only nchan's 201 counts: it means the controller's consumer is
+// reading the channel; a 202 (kept, but nobody reads it: the consumer is down) or any other answer leaves them
+// to the controller's endpoint too (recording twice is harmless: the first report per alert and screen wins).
 
 var RETRY_MS = 30000;
 var ACK_TIMEOUT_MS = 5000;
@@ -82,8 +84,8 @@ export class Push {
     this.setOpen(false);
   }
 
-  // Acknowledgements ([{alert_id, shown_at_ms}, ...]) through nchan: true once nchan took them (a 2xx); false
-  // (the stream is not open, no ack_url, an error) to send them to the controller instead.
+  // Acknowledgements ([{alert_id, shown_at_ms}, ...]) through nchan: true once nchan handed them to a reader
+  // (201); false (the stream is not open, no ack_url, no reader, an error) to send them to the controller.
   async ack(acks) {
     if (!this.open || !this.ackUrl) return false;
     var url = this.ackUrl;
@@ -97,7 +99,7 @@ export class Push {
     if (controller) init.signal = controller.signal;
     try {
       var response = await fetch(url, init);
-      if (response.status >= 200 && response.status < 300) {
+      if (response.status === 201) {
         this.counters.acks += acks.length;
         return true;
       }
