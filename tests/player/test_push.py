@@ -502,6 +502,17 @@ def _controller(service_env: dict, **settings) -> ControllerProcess:
     return ControllerProcess(dict(service_env, **settings))
 
 
+def _controller_behind_proxy(app, service_env: dict, proxy_factory, monkeypatch) -> tuple[ControllerProcess, Proxy]:
+    """A started controller (alert polls every 60 s) with nginx + nchan in front of it, both publishing to it."""
+    controller = _controller(service_env, PLAYER_ALERT_POLL_S="60", PLAYER_PUSH_POLL_S="60",
+                             PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, BEHIND_PROXY="1")
+    proxy = proxy_factory(controller.port)
+    controller.env["PLAYER_PUSH_PUBLISH_URL"] = proxy.publish_url
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
+    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
+    return controller.start(), proxy
+
+
 def _wait_for_ack(app, alert_id: int, screen_id: int, timeout_s: float = 10):
     from alerts.acks import acks_for
 
@@ -536,13 +547,7 @@ def test_a_player_behind_the_proxy_shows_a_pushed_alert_long_before_its_next_pol
     from tests.player.test_player_browser import open_player, wait_for
 
     screen_id, token = paired(STATION)
-    controller = _controller(service_env, PLAYER_ALERT_POLL_S="60", PLAYER_PUSH_POLL_S="60",
-                             PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, BEHIND_PROXY="1")
-    proxy = proxy_factory(controller.port)
-    controller.env["PLAYER_PUSH_PUBLISH_URL"] = proxy.publish_url
-    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
-    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
-    controller.start()
+    controller, proxy = _controller_behind_proxy(app, service_env, proxy_factory, monkeypatch)
     consumer_factory(proxy)
     try:
         context, page = open_player(chromium, proxy.url, (960, 540), token=token)
@@ -574,13 +579,7 @@ def test_with_no_consumer_reading_the_player_acknowledges_through_the_controller
     from tests.player.test_player_browser import open_player, wait_for
 
     screen_id, token = paired(STATION)
-    controller = _controller(service_env, PLAYER_ALERT_POLL_S="60", PLAYER_PUSH_POLL_S="60",
-                             PLAYER_PUSH_SUBSCRIBE_URL=SUBSCRIBE_PATH, BEHIND_PROXY="1")
-    proxy = proxy_factory(controller.port)
-    controller.env["PLAYER_PUSH_PUBLISH_URL"] = proxy.publish_url
-    monkeypatch.setitem(app.config, "PLAYER_PUSH_PUBLISH_URL", proxy.publish_url)
-    monkeypatch.setitem(app.config, "PLAYER_PUSH_SUBSCRIBE_URL", SUBSCRIBE_PATH)
-    controller.start()
+    controller, proxy = _controller_behind_proxy(app, service_env, proxy_factory, monkeypatch)
     try:
         context, page = open_player(chromium, proxy.url, (960, 540), token=token)
         wait_for(page, "window.__player && window.__player.push.open", 20)
