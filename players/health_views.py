@@ -146,10 +146,8 @@ def blank_hours():
     region = require_region_in_scope(request.args.get("region", type=int) or current_user.region_id)
     applying = commands.region_rules(region)
     below = commands.rules_below(region)
-    screens = {s.id: s for s in db.session.scalars(select(Screen).where(
-        Screen.id.in_([r.screen_id for r in below if r.screen_id])))}
     return render_template("players/blank_hours.html", region=region, regions=scoped_regions(),
-                           applying=applying, below=below, screens=screens,
+                           applying=applying, below=below,
                            form=BlankHoursForm(prefix="blank"), screen_count=len(commands.screens_under(region)))
 
 
